@@ -56,8 +56,8 @@ pub struct Event {
 }
 // ANCHOR_END: packed_event
 
-// ANCHOR: event_impl
 impl Event {
+    // ANCHOR: event_new
     /// An event whose data is the 64-bit `token`.
     pub const fn new(events: u32, token: u64) -> Event {
         Event {
@@ -73,6 +73,7 @@ impl Event {
         data.fd = fd;
         Event { events, data }
     }
+    // ANCHOR_END: event_new
 
     /// An event whose data is the pointer `ptr`.
     pub const fn with_ptr(events: u32, ptr: *mut c_void) -> Event {
@@ -87,6 +88,7 @@ impl Event {
         Event::new(0, 0)
     }
 
+    // ANCHOR: event_token
     /// The data as a 64-bit token.
     pub const fn token(&self) -> u64 {
         // Copy the union out of the packed struct first: a by-value copy
@@ -98,6 +100,7 @@ impl Event {
         // eight initialized bytes are a valid `u64`.
         unsafe { data.u64 }
     }
+    // ANCHOR_END: event_token
 
     /// The data as a file descriptor (its first four bytes), as stored by
     /// [`Event::with_fd`].
@@ -122,7 +125,6 @@ impl Event {
         self.data
     }
 }
-// ANCHOR_END: event_impl
 
 impl Default for Event {
     fn default() -> Event {
