@@ -9,7 +9,7 @@ pub struct PackedEvent {
 }
 
 pub fn data_of(event: &PackedEvent) -> &u64 {
-    // error[E0793]: reference to packed field is unaligned
+    // error[E0793]: reference to field of packed struct is unaligned
     &event.data
 }
 // ANCHOR_END: packed_ref

@@ -66,7 +66,9 @@ impl EventSlot for UnpackedEvent {
 /// Calls `epoll_wait` with a buffer of `T`s. For `T = UnpackedEvent` this
 /// is the bug under study.
 fn wait_into<T: EventSlot>(epoll: BorrowedFd<'_>, capacity: usize) -> io::Result<Vec<Decoded>> {
-    // Zero-filled, so every byte the kernel does not write is still defined.
+    // Every field is zero, so a field the kernel does not overwrite still
+    // holds a defined value. (The padding bytes are not, but no field reads
+    // them.)
     let mut buf = vec![T::default(); capacity];
     let maxevents = c_int::try_from(capacity).expect("a small buffer");
     // SAFETY: the kernel writes at most `maxevents` events of 12 bytes each

@@ -32,8 +32,8 @@ pub const EPOLLRDHUP: u32 = 0x2000;
 // ANCHOR_END: event_bits
 
 // ANCHOR: input_flags
-/// Wake only one of several epoll instances waiting on the same fd
-/// (`EPOLL_CTL_ADD` only; since Linux 4.5).
+/// When several epoll instances watch the same fd, wake one or more of
+/// them instead of all (`EPOLL_CTL_ADD` only; since Linux 4.5).
 pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
 /// Keep the system from suspending while the event is pending; ignored
 /// silently without the `CAP_BLOCK_SUSPEND` capability.

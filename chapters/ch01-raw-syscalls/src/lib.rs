@@ -11,8 +11,8 @@
 compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
 
 // The constants in `consts` are the values of the "generic" Linux
-// architectures; a few (O_CLOEXEC, O_NONBLOCK) differ on alpha, mips, parisc,
-// powerpc and sparc. The tests compare every one of them with libc's.
+// architectures; O_CLOEXEC and O_NONBLOCK differ on alpha, parisc and sparc,
+// and O_NONBLOCK on mips. The tests compare every one of them with libc's.
 #[cfg(not(any(
     target_arch = "x86_64",
     target_arch = "x86",

@@ -17,9 +17,9 @@ fn event_size_and_offsets_match_libc() {
     assert_eq!(DATA_OFFSET, offset_of!(libc::epoll_event, u64));
 }
 
-// On 32-bit x86 the libc crate packs the struct although the kernel does
-// not; the size and offsets agree (a u64 is 4-byte aligned there), only the
-// alignment differs. Everywhere else the alignment must agree too.
+// On 32-bit x86 with glibc the libc crate packs the struct although the
+// kernel does not; the size and offsets agree (a u64 is 4-byte aligned
+// there), only the alignment differs. Everywhere else it must agree too.
 #[cfg(not(target_arch = "x86"))]
 #[test]
 fn event_alignment_matches_libc() {
