@@ -1,8 +1,8 @@
 //! The error numbers `epoll_ctl` returns, by name.
 //!
-//! Chapter 1's `consts::errno` has all of them but `ELOOP`; it is added
-//! here, with the same value on every architecture chapter 1 supports
-//! (`tests/ctl_errors.rs` checks it against `libc`).
+//! Chapter 1's `consts::errno` has most of them; `ELOOP`, `ENOMEM` and
+//! `ENOSPC` are added here, with the values they have on every architecture
+//! chapter 1 supports (`tests/ctl_errors.rs` checks them against `libc`).
 
 use ch01_raw_syscalls::consts::errno::{EBADF, EEXIST, EINTR, EINVAL, ENOENT, EPERM};
 use std::ffi::c_int;
