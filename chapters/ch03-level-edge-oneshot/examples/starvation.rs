@@ -91,7 +91,7 @@ pub fn with_loud_and_quiet<T>(
     quiet_peer.write_all(b"ping")?;
 
     // The reading ends outlive the producer: closing the loud one under it
-    // would fail its next write with ECONNRESET.
+    // would fail its write with ECONNRESET (or EPIPE, between writes).
     let conns = Connections { loud, quiet };
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {

@@ -44,7 +44,8 @@ impl Epoll {
     /// Fails with `EEXIST` if `fd` is already there, `EPERM` if its file
     /// does not support epoll (a regular file, a directory), `EINVAL` if
     /// `fd` is this instance itself, `ELOOP` if instances would watch each
-    /// other in a loop. `EBADF` cannot happen: an `AsFd` is always open.
+    /// other in a loop. An `AsFd` is always open, so `EBADF` means one
+    /// thing only: `fd` was opened with `O_PATH`, which epoll refuses.
     pub fn add(&self, fd: impl AsFd, events: u32, token: u64) -> io::Result<()> {
         let mut event = libc::epoll_event { events, u64: token };
         self.ctl(
@@ -102,7 +103,7 @@ impl Epoll {
     /// passed with nothing ready.
     ///
     /// - `None` waits with no time limit.
-    /// - `Some(d)` waits at least `d`, in whole milliseconds rounded up:
+    /// - `Some(d)` waits at least `d` rounded up to whole milliseconds:
     ///   `Some(Duration::ZERO)` only looks, `Some(1 µs)` waits 1 ms.
     ///   A `d` longer than the kernel's limit (`i32::MAX` ms, 24.8 days) is
     ///   waited out in several calls; one too long for `Instant` to add
@@ -137,8 +138,13 @@ enum Deadline {
 }
 
 impl Deadline {
+    /// `timeout` from now, rounded up to whole milliseconds first, so that
+    /// a sub-millisecond wait really lasts a millisecond.
     fn after(timeout: Option<Duration>) -> Deadline {
-        match timeout.and_then(|timeout| Instant::now().checked_add(timeout)) {
+        match timeout
+            .and_then(whole_ms_rounded_up)
+            .and_then(|timeout| Instant::now().checked_add(timeout))
+        {
             Some(instant) => Deadline::At(instant),
             None => Deadline::Never,
         }
@@ -161,6 +167,13 @@ impl Deadline {
             Deadline::At(instant) => Instant::now() >= instant,
         }
     }
+}
+
+/// `timeout` rounded up to whole milliseconds; `None` if that overflows
+/// (`Duration::MAX`, and anything within a millisecond of it).
+fn whole_ms_rounded_up(timeout: Duration) -> Option<Duration> {
+    let up = timeout.checked_add(Duration::from_nanos(999_999))?;
+    Some(Duration::new(up.as_secs(), up.subsec_millis() * 1_000_000))
 }
 
 /// `left` in whole milliseconds, rounded up, and capped at `c_int::MAX`.
@@ -218,6 +231,21 @@ mod tests {
     }
 
     #[test]
+    fn deadlines_are_whole_milliseconds_rounded_up() {
+        let ms = Duration::from_millis;
+        assert_eq!(whole_ms_rounded_up(Duration::ZERO), Some(Duration::ZERO));
+        assert_eq!(whole_ms_rounded_up(Duration::from_nanos(1)), Some(ms(1)));
+        assert_eq!(whole_ms_rounded_up(ms(1)), Some(ms(1)));
+        assert_eq!(
+            whole_ms_rounded_up(Duration::from_micros(1001)),
+            Some(ms(2))
+        );
+        let month = Duration::from_secs(30 * 24 * 3600);
+        assert_eq!(whole_ms_rounded_up(month), Some(month));
+        assert_eq!(whole_ms_rounded_up(Duration::MAX), None);
+    }
+
+    #[test]
     fn no_timeout_and_unrepresentable_timeouts_never_end() {
         assert_eq!(Deadline::after(None), Deadline::Never);
         assert_eq!(Deadline::after(Some(Duration::MAX)), Deadline::Never);
@@ -232,7 +260,8 @@ mod tests {
         assert!(now.has_passed());
 
         let soon = Deadline::after(Some(Duration::from_micros(1)));
-        // Unless 1 µs has already gone by, what is left rounds up to 1 ms.
+        // 1 µs became 1 ms from now; what is left of it rounds up to 1 ms
+        // again, unless all of it has gone by already.
         assert!((0..=1).contains(&soon.timeout_ms()));
 
         let later = Deadline::after(Some(Duration::from_secs(60)));

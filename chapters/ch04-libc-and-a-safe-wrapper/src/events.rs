@@ -50,7 +50,8 @@ impl Events {
         }
     }
 
-    /// How many events one wait can return.
+    /// The room for events: one wait returns at most this many (and at most
+    /// [`MAX_EVENTS`]).
     pub fn capacity(&self) -> usize {
         self.buf.capacity()
     }

@@ -1,7 +1,9 @@
 //! The event bits, as `u32`.
 //!
-//! `libc` spells every epoll constant as a C `int` (`c_int`), because that
-//! is the type of a `#define`d number in C. The field they go into,
+//! `libc` spells every epoll constant as a C `int` (`c_int`), the type C
+//! gives the members of an `enum`, which is what glibc's `<sys/epoll.h>`
+//! makes of the event bits (the operations are `#define`d plain numbers,
+//! `int`s too). The field they go into,
 //! `epoll_event::events`, is a `u32`, and the top bit, `EPOLLET`, does not
 //! fit in a positive `c_int`: `libc::EPOLLET` is negative. `as u32` keeps
 //! the bits of a `c_int` unchanged (both are 32 bits wide), which is the

@@ -80,6 +80,27 @@ fn every_ctl_error_names_its_operation_and_keeps_the_os_error() {
 }
 
 #[test]
+fn an_o_path_descriptor_is_the_one_way_left_to_ebadf() {
+    // An fd opened with O_PATH is open, so it is a perfectly good AsFd, but
+    // it only names a place in the file system, and epoll_ctl refuses it
+    // the way read and write do (open(2), O_PATH): EBADF.
+    use std::os::unix::fs::OpenOptionsExt;
+    let place = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open("/")
+        .unwrap();
+    let epoll = Epoll::new().unwrap();
+    let err = epoll.add(&place, IN, 1).unwrap_err();
+    assert_eq!(failed_call(&err), Some("epoll_ctl(ADD)"));
+    assert_eq!(errno(&err), Some(libc::EBADF));
+    assert_eq!(
+        err.to_string(),
+        "epoll_ctl(ADD): Bad file descriptor (os error 9)"
+    );
+}
+
+#[test]
 fn the_number_is_inside_the_error_not_on_it() {
     // The error wraps the OS error together with the call's name, so the
     // standard library's own accessor sees a custom error; `errno` looks
