@@ -1,0 +1,12 @@
+//! The output the chapter page shows is what the examples print: each
+//! `output/<example>.txt` is compared with a fresh run of `<example>`.
+//! `EPOLL_BOOK_BLESS=1 cargo test` regenerates the files.
+//!
+//! Nothing these examples print depends on timing or on fd numbers: the
+//! threads they start are watched through `/proc` until they block, so
+//! every run prints the same lines in the same order.
+
+#[test]
+fn example_output_matches_the_book() {
+    testkit::assert_example_outputs(env!("CARGO_MANIFEST_DIR"));
+}
