@@ -75,7 +75,9 @@ fn three_children_one_sigchld(sigfd: &SignalFd) -> io::Result<()> {
     let mut children = Children::new();
     children.spawn("true", &mut Command::new("true"))?;
     children.spawn("exit 3", &mut sh("exit 3"))?;
-    children.spawn("kill -TERM $$", &mut sh("kill -TERM $$"))?;
+    // SIGUSR1 is blocked here; the child can die of it only because
+    // `Children::spawn` unblocks it in the child.
+    children.spawn("kill -USR1 $$", &mut sh("kill -USR1 $$"))?;
     children.wait_until_all_ended()?;
     println!("  {} children have ended, none reaped yet", children.len());
     let records = sigfd.read()?;

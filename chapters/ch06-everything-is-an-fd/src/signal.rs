@@ -336,8 +336,8 @@ impl Drop for SignalFd {
     /// this source was the last to block, and that were not blocked before,
     /// are unblocked, but first any of them still pending is read and
     /// discarded: once unblocked, a pending signal would be delivered at
-    /// once with its default action, which for `SIGTERM`, `SIGINT` or
-    /// `SIGUSR1` ends the process.
+    /// once with its action, which by default, for `SIGTERM`, `SIGINT` or
+    /// `SIGUSR1`, ends the process.
     fn drop(&mut self) {
         let to_unblock = release(&self.signals);
         if to_unblock.is_empty() {

@@ -43,15 +43,19 @@ fn new_blocks_the_signals_in_the_calling_thread_and_drop_unblocks_them() {
 #[test]
 fn a_signal_blocked_before_stays_blocked_after_drop() {
     on_new_thread(|| {
-        let usr2 = SignalSet::from_signals(&[libc::SIGUSR2]).unwrap();
-        // SAFETY: a live, initialized set, only read; no old set wanted.
-        let code = unsafe {
-            libc::pthread_sigmask(
-                libc::SIG_BLOCK,
-                std::ptr::from_ref(&usr2).cast(),
-                std::ptr::null_mut(),
-            )
-        };
+        // Blocked by hand, not through a SignalFd.
+        let mut usr2 = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: sigemptyset initializes the whole set it is given.
+        assert_eq!(unsafe { libc::sigemptyset(usr2.as_mut_ptr()) }, 0);
+        // SAFETY: initialized just above; SIGUSR2 is a valid signal.
+        assert_eq!(
+            unsafe { libc::sigaddset(usr2.as_mut_ptr(), libc::SIGUSR2) },
+            0
+        );
+        // SAFETY: `usr2` is an initialized sigset_t, only read; a null
+        // `oldset` asks for nothing back.
+        let code =
+            unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, usr2.as_ptr(), std::ptr::null_mut()) };
         assert_eq!(code, 0);
         let sigfd = SignalFd::new(&[libc::SIGUSR1, libc::SIGUSR2]).unwrap();
         drop(sigfd);

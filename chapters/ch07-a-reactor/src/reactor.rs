@@ -6,6 +6,7 @@ use crate::{Interest, Token};
 use ch04_libc_and_a_safe_wrapper::{Epoll, Event, Events};
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 /// How many events one wait returns at most, unless
@@ -146,6 +147,10 @@ impl Reactor {
     /// Every event of the batch is dispatched, even after a handler fails
     /// (under edge-triggered notification an event not handled now is not
     /// reported again); the first error is returned afterwards.
+    ///
+    /// A handler that panics ends the turn, but its entry is put back first
+    /// (or dropped, if it was deregistered), so a program that catches the
+    /// panic finds the registry in step with the kernel.
     pub fn turn(&mut self, timeout: Option<Duration>) -> io::Result<Turn> {
         let events = self.registry.epoll().wait(&mut self.events, timeout)?;
         let mut turn = Turn {
@@ -159,8 +164,11 @@ impl Reactor {
                 turn.stale += 1;
                 continue;
             };
-            let result = entry.handle(&mut self.registry, token, event);
+            let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                entry.handle(&mut self.registry, token, event)
+            }));
             self.registry.give_back(token, entry);
+            let result = result.unwrap_or_else(|payload| panic::resume_unwind(payload));
             turn.dispatched += 1;
             if let Err(err) = result {
                 first_error.get_or_insert(err);
@@ -285,4 +293,35 @@ impl<'a> Context<'a> {
     pub fn stop(&mut self) {
         self.registry.stopped = true;
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Reactor` must not be `Send`: its handlers need not be (they may
+    /// share an `Rc`), and a source such as chapter 6's `SignalFd` must be
+    /// dropped on the thread that made it. If it were `Send`, both impls
+    /// below would apply and the name in `const _` would be ambiguous, which
+    /// does not compile.
+    #[allow(dead_code)]
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    #[allow(dead_code)]
+    struct IsSend;
+    impl<T: ?Sized + Send> AmbiguousIfSend<IsSend> for T {}
+    const _: fn() = <Reactor as AmbiguousIfSend<_>>::check;
+
+    /// The same for `Sync`.
+    #[allow(dead_code)]
+    trait AmbiguousIfSync<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+    #[allow(dead_code)]
+    struct IsSync;
+    impl<T: ?Sized + Sync> AmbiguousIfSync<IsSync> for T {}
+    const _: fn() = <Reactor as AmbiguousIfSync<_>>::check;
 }

@@ -366,3 +366,26 @@ fn stop_lets_the_rest_of_the_batch_run() {
     assert_eq!(ran, ["a", "b"], "both events of the batch were handled");
     assert_eq!(reactor.len(), 2);
 }
+
+#[test]
+fn a_panicking_handler_leaves_its_entry_registered_and_in_its_slot() {
+    let mut reactor = Reactor::new().unwrap();
+    let (reader, writer) = pipe();
+    let fd = reader.as_raw_fd();
+    let token = reactor
+        .register(reader, Interest::READABLE, |_, _, _| {
+            panic!("a handler panics")
+        })
+        .unwrap();
+    put(&writer, b"x");
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reactor.turn(PATIENCE)));
+    assert!(caught.is_err(), "the panic goes on to the caller");
+    // The entry went back into its slot: still registered, still open,
+    // still in the interest list, and it can be taken out as usual.
+    assert!(reactor.contains(token));
+    assert_eq!(reactor.len(), 1);
+    assert!(in_interest_list(reactor.as_raw_fd(), fd));
+    let back: OwnedFd = reactor.remove(token).unwrap();
+    assert_eq!(back.as_raw_fd(), fd);
+    assert!(!in_interest_list(reactor.as_raw_fd(), fd));
+}
