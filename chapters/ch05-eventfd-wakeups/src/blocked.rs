@@ -5,8 +5,9 @@
 //! enough on a busy machine. `/proc/self/task/<tid>/` says where a thread
 //! is: `stat` has its state (`S` while it sleeps in an interruptible wait)
 //! and `wchan` the kernel function it sleeps in, such as `do_epoll_wait`
-//! (both in `man 5 proc`). A kernel may hide `wchan` (it then reads `0`);
-//! the state alone is used then.
+//! (both in `man 5 proc`). A kernel may hide `wchan` (it then reads `0`,
+//! as it also does for a thread on a CPU); a state that stays `S` with no
+//! name for about 20 ms is enough then.
 
 use std::fs;
 use std::io::{self, ErrorKind};
@@ -14,6 +15,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 // ANCHOR: tid
+/// How many looks in a row must find a sleeping thread with `wchan` at 0
+/// before the kernel is taken to hide names (about 20 ms).
+const HIDDEN_AFTER: u32 = 20;
+
 /// A thread's id in the kernel (`gettid(2)`), for watching it from another
 /// thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,15 +37,20 @@ impl Tid {
     /// `TimedOut` after `patience`.
     pub fn wait_until_blocked_in(self, place: &str, patience: Duration) -> io::Result<()> {
         let deadline = Instant::now() + patience;
+        // How many looks in a row found the thread in `S` with no name.
+        let mut unnamed = 0;
         loop {
-            // `wchan` reads 0 for a thread that runs, and for every thread
-            // where the kernel hides names. Asleep before and after reading
-            // it, the thread was asleep while it was read.
             let before = self.state()?;
             let wchan = self.wchan()?;
             let after = self.state()?;
-            let hidden = wchan.is_empty() || wchan == "0";
-            if before == Some('S') && after == Some('S') && (hidden || wchan.contains(place)) {
+            let asleep = before == Some('S') && after == Some('S');
+            // `wchan` reads 0 where the kernel hides names, but also while
+            // the thread is still on a CPU, for instance just after it has
+            // set its state to `S` and before it has switched away. That
+            // moment is short: only a 0 that lasts means hidden names.
+            let named = !wchan.is_empty() && wchan != "0";
+            unnamed = if asleep && !named { unnamed + 1 } else { 0 };
+            if asleep && ((named && wchan.contains(place)) || unnamed >= HIDDEN_AFTER) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -65,7 +75,8 @@ impl Tid {
 
     /// Where in the kernel the thread sleeps, from `wchan`.
     fn wchan(self) -> io::Result<String> {
-        fs::read_to_string(format!("/proc/self/task/{}/wchan", self.0))
+        let wchan = fs::read_to_string(format!("/proc/self/task/{}/wchan", self.0))?;
+        Ok(wchan.trim().to_owned())
     }
 }
 // ANCHOR_END: tid
@@ -78,8 +89,10 @@ mod tests {
     #[test]
     fn a_running_thread_is_not_blocked_and_a_sleeping_one_is() {
         let me = Tid::current();
-        // This thread is running while it reads its own state.
+        // This thread is running while it reads its own state, and a
+        // thread on a CPU has no `wchan` name.
         assert_eq!(me.state().unwrap(), Some('R'));
+        assert_eq!(me.wchan().unwrap(), "0");
         let err = me
             .wait_until_blocked_in("epoll", Duration::from_millis(20))
             .unwrap_err();

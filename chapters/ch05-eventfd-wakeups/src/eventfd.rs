@@ -101,7 +101,8 @@ impl EventFd {
 
     /// One `write(2)` of `buf`, whatever its size, returning how many bytes
     /// the kernel took. A buffer shorter than eight bytes fails with
-    /// `EINVAL`; of a longer one, only the first eight count.
+    /// `EINVAL`; so does a longer one on this book's kernel (6.18), where
+    /// older kernels took its first eight bytes.
     pub fn write_bytes(&self, buf: &[u8]) -> io::Result<usize> {
         // SAFETY: `buf` is valid for reads of `buf.len()` bytes, and the fd
         // is open: `self` owns it.

@@ -17,6 +17,8 @@ use std::sync::Arc;
 /// Clones share the one eventfd (it sits behind an `Arc`), so cloning is
 /// cheap and every clone wakes the same loop. The eventfd is closed when
 /// the last clone is dropped, which also takes it out of the interest list.
+/// A `Waker` does not keep the `Epoll` alive: once that is dropped, `wake`
+/// still succeeds, and nobody hears it.
 ///
 /// Why level-triggered: the eventfd stays on the ready list for as long as
 /// the counter is above 0, so a wake is reported until the loop drains it,
@@ -57,7 +59,8 @@ impl Waker {
     ///
     /// With the counter full (`EAGAIN`), this returns `Ok`: a full counter
     /// is above 0, so the eventfd is readable and the loop is woken
-    /// already. The wake is not lost; it is counted in `MAX_COUNT`.
+    /// already. The wake adds nothing to the counter, but it is not lost:
+    /// it merges with the wakes still waiting to be drained.
     pub fn wake(&self) -> io::Result<()> {
         match self.eventfd.write(1) {
             Err(err) if err.kind() == ErrorKind::WouldBlock => Ok(()),

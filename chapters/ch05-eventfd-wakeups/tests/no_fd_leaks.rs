@@ -25,7 +25,22 @@ mod wake_a_blocked_loop;
 use ch01_raw_syscalls::error::{errno, failed_call};
 use ch04_libc_and_a_safe_wrapper::Epoll;
 use ch05_eventfd_wakeups::{EventFd, Waker};
+use std::io;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 use testkit::{assert_no_fd_leaks, open_fds};
+
+/// Runs an example whose loop waits with no timeout, on a thread of its
+/// own, and fails instead of hanging if it has not returned after a while
+/// (as it would not if a wake were lost).
+fn bounded(main: fn() -> io::Result<()>) -> io::Result<()> {
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || done_tx.send(main()));
+    done_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the example panicked or never returned")
+}
 
 #[test]
 fn cloexec_and_nonblock_closes_everything() {
@@ -64,12 +79,12 @@ fn semaphore_mode_closes_everything() {
 
 #[test]
 fn shutdown_from_another_thread_closes_everything() {
-    assert_no_fd_leaks(shutdown_from_another_thread::main).unwrap();
+    assert_no_fd_leaks(|| bounded(shutdown_from_another_thread::main)).unwrap();
 }
 
 #[test]
 fn wake_a_blocked_loop_closes_everything() {
-    assert_no_fd_leaks(wake_a_blocked_loop::main).unwrap();
+    assert_no_fd_leaks(|| bounded(wake_a_blocked_loop::main)).unwrap();
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use testkit::assert_no_fd_leaks;
 
 const WAKER: u64 = 0;
@@ -61,13 +61,25 @@ fn request_stop(waker: &Waker, stop: &AtomicBool) {
     waker.wake().unwrap();
 }
 
+/// Joins the loop thread and returns its wake-up count. The loop waits
+/// with no timeout, so a lost wake would keep it waiting for ever: the
+/// join gives up after PATIENCE and fails the test instead of hanging it.
+fn join(handle: thread::JoinHandle<io::Result<u32>>) -> u32 {
+    let deadline = Instant::now() + PATIENCE;
+    while !handle.is_finished() {
+        assert!(Instant::now() < deadline, "the loop never returned");
+        thread::sleep(Duration::from_millis(1));
+    }
+    handle.join().unwrap().unwrap()
+}
+
 #[test]
 fn a_loop_blocked_with_no_timeout_is_stopped_and_joined() {
     assert_no_fd_leaks(|| {
         let (handle, waker, stop, tid) = start();
         let blocked = tid.wait_until_blocked_in("epoll", PATIENCE);
         request_stop(&waker, &stop);
-        assert_eq!(handle.join().unwrap().unwrap(), 1);
+        assert_eq!(join(handle), 1);
         blocked.unwrap();
     });
 }
@@ -83,7 +95,7 @@ fn a_stop_requested_before_the_loop_waits_is_not_lost() {
             let (waker, stop) = (waker.clone(), Arc::clone(&stop));
             thread::spawn(move || run_loop(epoll, waker, stop))
         };
-        assert_eq!(handle.join().unwrap().unwrap(), 1);
+        assert_eq!(join(handle), 1);
     });
 }
 
@@ -97,7 +109,7 @@ fn a_wake_without_a_stop_request_keeps_the_loop_running() {
         tid.wait_until_blocked_in("epoll", PATIENCE).unwrap();
         assert!(!handle.is_finished());
         request_stop(&waker, &stop);
-        assert_eq!(handle.join().unwrap().unwrap(), 2);
+        assert_eq!(join(handle), 2);
     });
 }
 
@@ -109,7 +121,7 @@ fn stopping_many_loops_in_a_row_never_hangs_or_leaks() {
             // loop's start, and must win whichever comes first.
             let (handle, waker, stop, _tid) = start();
             request_stop(&waker, &stop);
-            let wakeups = handle.join().unwrap().unwrap();
+            let wakeups = join(handle);
             assert_eq!(wakeups, 1);
         }
     });

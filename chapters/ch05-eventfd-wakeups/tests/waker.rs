@@ -139,9 +139,8 @@ fn a_full_counter_wakes_a_blocked_loop() {
             .recv()
             .unwrap()
             .wait_until_blocked_in("epoll", PATIENCE);
-        waker.eventfd().write(MAX_COUNT - 1).unwrap();
-        waker.wake().unwrap(); // takes the counter to the maximum
-        waker.wake().unwrap(); // finds it full
+        waker.eventfd().write(MAX_COUNT).unwrap(); // full, in one write
+        waker.wake().unwrap(); // finds it full: Ok, and adds nothing
         assert_eq!(looper.join().unwrap(), [5]);
         blocked.unwrap();
     });
