@@ -1,0 +1,12 @@
+//! The output the chapter page shows is what the examples print: each
+//! `output/<example>.txt` is compared with a fresh run of `<example>`.
+//! `EPOLL_BOOK_BLESS=1 cargo test` regenerates the files.
+//!
+//! Nothing these examples print depends on descriptor numbers, pids or
+//! timing: they print what they found out, as yes/no, error names and
+//! event names.
+
+#[test]
+fn example_output_matches_the_book() {
+    testkit::assert_example_outputs(env!("CARGO_MANIFEST_DIR"));
+}
