@@ -52,6 +52,9 @@ fn take_lines(buffer: &mut Vec<u8>, lines: &mut Vec<String>) {
 /// answers from the socket, then closes its ends.
 fn produce(pipe: OwnedFd, socket: UnixStream, eventfd: Arc<EventFd>) -> io::Result<Vec<String>> {
     let mut writer = socket.try_clone()?;
+    // The loop keeps its end open until it is dropped, after this thread
+    // is joined: if an answer never came, an unbounded read would hang both.
+    socket.set_read_timeout(Some(Duration::from_secs(5)))?;
     for i in 1..=MESSAGES {
         write_some(pipe.as_fd(), format!("pipe {i}\n").as_bytes())?;
         writer.write_all(format!("ping {i}\n").as_bytes())?;

@@ -484,15 +484,22 @@ impl<'l, Data> LoopHandle<'l, Data> {
     // ANCHOR_END: enable_disable
 
     /// Whether `token` names a source in the loop (enabled or not).
+    ///
+    /// Panics if called from a source's `register` while `insert_source`
+    /// runs it: the table is in use then, and a `bool` has no room for the
+    /// `ResourceBusy` the other methods return.
     pub fn contains(&self, token: RegistrationToken) -> bool {
         self.inner.table.borrow().contains(token)
     }
 
-    /// How many sources are in the loop.
+    /// How many sources are in the loop. Panics where
+    /// [`contains`](LoopHandle::contains) does.
     pub fn len(&self) -> usize {
         self.inner.table.borrow().len()
     }
 
+    /// Whether the loop has no sources. Panics where
+    /// [`contains`](LoopHandle::contains) does.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -44,8 +44,9 @@ impl<F> Watched<F> {
     /// `as_fd()` must still return the same open fd. The kernel's entry in
     /// the interest list names that fd, and the `Generic` will delete the
     /// entry by naming its fd again; a different fd there leaves the old
-    /// entry behind and makes the deletion fail. Changing anything else
-    /// about the value is allowed.
+    /// entry behind, and the deletion fails (`ENOENT`) or, if that other fd
+    /// is registered in the same instance, deletes the wrong entry.
+    /// Changing anything else about the value is allowed.
     pub unsafe fn get_mut(&mut self) -> &mut F {
         &mut self.0
     }
@@ -186,10 +187,11 @@ impl<F: AsFd, E> Generic<F, E> {
     }
 
     /// `epoll_ctl(DEL)` for a registered fd, when there is no one to tell
-    /// if it fails. It fails only if the contract of `get_mut` was broken
-    /// (the fd is not the one registered), or if another process sharing
-    /// the epoll instance deleted the entry; either way there is nothing
-    /// left to undo here.
+    /// if it fails. It fails only if the fd is no longer the one registered
+    /// (the contract of `get_mut` was broken, or `F`'s `as_fd` changed on
+    /// its own), or if other code holding the epoll instance (a `Poller`
+    /// clone, the loop's fd, another process) deleted the entry; either
+    /// way there is nothing left to undo here.
     fn deregister_on_the_way_out(&mut self) {
         if let (Some(registration), Some(file)) = (self.registration.take(), &self.file) {
             let _ = registration.poller.delete(file.as_fd());

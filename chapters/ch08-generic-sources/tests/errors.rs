@@ -227,3 +227,54 @@ fn a_source_that_uses_the_handle_in_its_register_gets_an_error_not_a_panic() {
     assert_eq!(refused.error.kind(), ErrorKind::ResourceBusy);
     assert!(handle.is_empty());
 }
+
+#[test]
+fn len_and_contains_from_a_sources_register_panic_and_leave_the_loop_usable() {
+    /// A source whose `register` asks the handle a question that has no
+    /// `Result` to answer with.
+    struct Counter {
+        handle: LoopHandle<'static, ()>,
+    }
+
+    impl EventSource for Counter {
+        type Event = ();
+        type Metadata = ();
+        type Ret = ();
+        type Error = io::Error;
+
+        fn process_events<C>(&mut self, _: Readiness, _: Token, _: C) -> io::Result<PostAction>
+        where
+            C: FnMut((), &mut ()),
+        {
+            Ok(PostAction::Continue)
+        }
+
+        fn register(&mut self, _: &Poller, _: &mut TokenFactory) -> io::Result<()> {
+            let _ = self.handle.len();
+            Ok(())
+        }
+
+        fn reregister(&mut self, _: &Poller, _: &mut TokenFactory) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn unregister(&mut self, _: &Poller) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let event_loop: EventLoop<'static, ()> = EventLoop::new().unwrap();
+    let handle = event_loop.handle();
+    let counter = Counter {
+        handle: handle.clone(),
+    };
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handle.insert_source(counter, |_, _, _| {}).map(drop)
+    }));
+    assert!(caught.is_err(), "len() from register panics");
+    // The table was released while unwinding: the loop works as before.
+    assert!(handle.is_empty());
+    let (source, _writer) = readable_pipe(b"");
+    let token = handle.insert_source(source, ignore).unwrap();
+    assert_eq!(token, RegistrationToken::new(0, 0));
+}

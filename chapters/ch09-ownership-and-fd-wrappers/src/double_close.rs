@@ -149,6 +149,11 @@ pub fn double_close() -> io::Result<DoubleClose> {
 
     let (c_reader, c) = private_pipe()?;
     let c_got_the_number = c == b;
+    if !c_got_the_number {
+        // SAFETY: as above. `b` is not C's, so it is not touched again.
+        let _ = unsafe { raw_close(c) };
+        return Err(io::Error::other("the private range gave C a new number"));
+    }
     // SAFETY: as above.
     let b_writes_into_c = unsafe { raw_write(b, b"from B") };
     let c_reader_reads = read_now(c_reader.as_fd());

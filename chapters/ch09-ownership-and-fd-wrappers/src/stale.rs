@@ -22,7 +22,8 @@ use std::ptr;
 /// its file, which is why it can take a plain number and still be a safe
 /// function. It fails with `EBADF` if no descriptor has the number, and
 /// with `ENOENT` if the number now refers to a file other than the one
-/// registered under it.
+/// registered under it (unless that new file is registered under the
+/// number too: then it is the new file's entry that goes).
 pub fn delete_number(epoll: &Epoll, fd: RawFd) -> io::Result<()> {
     // SAFETY: DEL ignores the event pointer, so null is fine; the kernel
     // checks both numbers, and the instance is borrowed, so open.

@@ -92,6 +92,7 @@ fn taking_a_pidfd_back_gives_it_open_and_unregistered() {
             .unwrap();
         let generic: Generic<PidFd> = handle.take(token).unwrap();
         assert_eq!(entries(&event_loop), base);
+        assert_eq!(kernel_reports(&event_loop), 0, "although it is open");
         let pidfd = generic.into_inner();
         assert_eq!(pidfd.as_raw_fd(), number);
         assert!(
