@@ -205,9 +205,14 @@ impl<T> EventSource for Channel<T> {
                 batch.append(&mut state.queue);
                 state.senders > 0
             };
-            while let Some(message) = batch.pop_front() {
+            let left = Undelivered {
+                batch: &mut *batch,
+                shared,
+            };
+            while let Some(message) = left.batch.pop_front() {
                 callback(Event::Msg(message), &mut ());
             }
+            drop(left);
             if senders_left || *closed {
                 return Ok(PostAction::Continue);
             }
@@ -230,6 +235,26 @@ impl<T> EventSource for Channel<T> {
     }
 }
 // ANCHOR_END: event_source
+
+// ANCHOR: undelivered
+/// The messages of a batch not delivered yet. It is dropped with some left
+/// only while a callback's panic unwinds; the eventfd was reset for this
+/// batch, so it writes a new wake-up: a loop that survives the panic
+/// (chapter 8's does) delivers the rest, and `Closed`, at its next
+/// dispatch instead of at the next send, which may never come.
+struct Undelivered<'a, T> {
+    batch: &'a mut VecDeque<T>,
+    shared: &'a Shared<T>,
+}
+
+impl<T> Drop for Undelivered<'_, T> {
+    fn drop(&mut self) {
+        if !self.batch.is_empty() {
+            self.shared.wake();
+        }
+    }
+}
+// ANCHOR_END: undelivered
 
 // ANCHOR: channel_drop
 impl<T> Drop for Channel<T> {

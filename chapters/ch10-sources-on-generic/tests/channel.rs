@@ -1,15 +1,18 @@
 //! The channel source: order, many threads, one wake-up for many sends,
-//! closing from either end.
+//! closing from either end, no wake-up lost however threads interleave,
+//! and nothing stranded by a callback that panics.
 
 mod common;
 
 use ch08_generic_sources::EventLoop;
 use ch10_sources_on_generic::{Channel, Event, Sender, channel};
 use common::*;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::SendError;
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// What a loop received, in order.
 type Received<T> = Vec<Event<T>>;
@@ -202,4 +205,91 @@ fn a_channel_closed_while_out_of_the_loop_reports_it_when_back() {
     let mut received = Vec::new();
     event_loop.dispatch(NOW, &mut received).unwrap();
     assert_eq!(received, [Event::Msg(7), Event::Closed]);
+}
+
+/// No message is left in the queue without a wake-up, however the senders'
+/// pushes and writes interleave with the loop's read of the eventfd and its
+/// take of the queue. Each thread sends one message, then waits until the
+/// loop has received it before sending the next, and keeps its `Sender`
+/// meanwhile: nothing but that send's own wake-up can make the loop look.
+/// A lost wake-up stalls every thread (their sends find the queue not
+/// empty and write nothing); each gives up after `PATIENCE` and says so,
+/// and dropping their senders wakes the loop for `Closed`.
+#[test]
+fn no_message_is_stranded_however_sends_and_the_loop_interleave() {
+    const THREADS: usize = 3;
+    const ROUNDS: usize = 10_000;
+    let (sender, channel) = channel::<(usize, usize)>().unwrap();
+    let mut acks = Vec::new();
+    let mut workers = Vec::new();
+    for t in 0..THREADS {
+        let (ack, acked) = std::sync::mpsc::channel::<usize>();
+        acks.push(ack);
+        let sender = sender.clone();
+        workers.push(thread::spawn(move || -> Result<(), String> {
+            for i in 0..ROUNDS {
+                sender.send((t, i)).map_err(|_| "the channel is gone")?;
+                match acked.recv_timeout(PATIENCE) {
+                    Ok(got) if got == i => {}
+                    Ok(got) => return Err(format!("thread {t}: sent {i}, the loop got {got}")),
+                    Err(_) => return Err(format!("thread {t}: message {i} never arrived")),
+                }
+            }
+            Ok(())
+        }));
+    }
+    drop(sender); // the workers hold the only senders now
+
+    let mut event_loop: EventLoop<'_, Received<(usize, usize)>> = EventLoop::new().unwrap();
+    event_loop
+        .handle()
+        .insert_source(channel, move |event, _, received: &mut Received<_>| {
+            if let Event::Msg((t, i)) = event {
+                let _ = acks[t].send(i); // the worker may have given up
+            }
+            received.push(event);
+        })
+        .unwrap();
+    let mut received = Vec::new();
+    // Only a bound against hanging: Closed comes once every worker has
+    // finished or given up, which each does within `PATIENCE` of a stall.
+    let give_up = Instant::now() + 12 * PATIENCE;
+    while !closed(&received) {
+        assert!(Instant::now() < give_up, "the workers never finished");
+        event_loop
+            .dispatch(Some(Duration::from_millis(100)), &mut received)
+            .unwrap();
+    }
+    for worker in workers {
+        worker.join().unwrap().unwrap();
+    }
+    assert_eq!(received.len(), THREADS * ROUNDS + 1);
+}
+
+#[test]
+fn a_callback_that_panics_leaves_the_rest_of_the_batch_to_the_next_dispatch() {
+    let mut event_loop: EventLoop<'_, Received<u32>> = EventLoop::new().unwrap();
+    let (sender, channel) = channel().unwrap();
+    event_loop
+        .handle()
+        .insert_source(channel, |event, _, received: &mut Received<u32>| {
+            if event == Event::Msg(2) {
+                panic!("this callback panics on message 2");
+            }
+            received.push(event);
+        })
+        .unwrap();
+    for i in 1..=3 {
+        sender.send(i).unwrap();
+    }
+    drop(sender); // no send will ever wake the loop again
+    let mut received = Vec::new();
+    let caught = catch_unwind(AssertUnwindSafe(|| event_loop.dispatch(NOW, &mut received)));
+    assert!(caught.is_err(), "the callback panicked");
+    assert_eq!(received, [Event::Msg(1)]);
+    // The eventfd was reset before the batch was taken: only the wake-up
+    // written for the undelivered rest makes the loop look again.
+    event_loop.dispatch(NOW, &mut received).unwrap();
+    assert_eq!(received, [Event::Msg(1), Event::Msg(3), Event::Closed]);
+    assert!(event_loop.handle().is_empty());
 }
