@@ -474,27 +474,8 @@ mod tests {
         assert_eq!(signal_name(libc::SIGTRAP), "signal 5");
     }
 
-    /// `SignalFd` must not be `Send`: if it were, both impls below would
-    /// apply and the name in `const _` would be ambiguous, which does not
-    /// compile.
-    #[allow(dead_code)]
-    trait AmbiguousIfSend<A> {
-        fn check() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
-    #[allow(dead_code)]
-    struct IsSend;
-    impl<T: ?Sized + Send> AmbiguousIfSend<IsSend> for T {}
-    const _: fn() = <SignalFd as AmbiguousIfSend<_>>::check;
-
-    /// The same for `Sync`.
-    #[allow(dead_code)]
-    trait AmbiguousIfSync<A> {
-        fn check() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSync<()> for T {}
-    #[allow(dead_code)]
-    struct IsSync;
-    impl<T: ?Sized + Sync> AmbiguousIfSync<IsSync> for T {}
-    const _: fn() = <SignalFd as AmbiguousIfSync<_>>::check;
+    // `SignalFd` must be neither `Send` nor `Sync` (its drop must run on
+    // the thread whose mask it changed): these do not compile if it is.
+    testkit::assert_not_send!(SignalFd);
+    testkit::assert_not_sync!(SignalFd);
 }

@@ -18,13 +18,8 @@ mod timer_one_shot_and_periodic;
 #[path = "../examples/watch_a_directory.rs"]
 mod watch_a_directory;
 
-use testkit::assert_no_fd_leaks;
-
-/// An example's `main`.
-type Example = fn() -> std::io::Result<()>;
-
 fn main() {
-    let examples: [(&str, Example); 5] = [
+    testkit::single_thread::run_without_fd_leaks(&[
         (
             "timer_one_shot_and_periodic",
             timer_one_shot_and_periodic::main,
@@ -33,26 +28,5 @@ fn main() {
         ("signals_and_children", signals_and_children::main),
         ("watch_a_directory", watch_a_directory::main),
         ("one_epoll_many_fds", one_epoll_many_fds::main),
-    ];
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        for (name, _) in &examples {
-            println!("{name}_closes_everything: test");
-        }
-        return;
-    }
-    let filter = args.iter().find(|arg| !arg.starts_with('-'));
-    let mut passed = 0;
-    for (name, example) in examples {
-        let test = format!("{name}_closes_everything");
-        if filter.is_some_and(|filter| !test.contains(filter.as_str())) {
-            continue;
-        }
-        print!("test {test} ... ");
-        // The example's own output is not what this test is about.
-        assert_no_fd_leaks(example).unwrap_or_else(|err| panic!("{name} failed: {err}"));
-        println!("ok");
-        passed += 1;
-    }
-    println!("\ntest result: ok. {passed} passed (one thread, no harness)");
+    ]);
 }

@@ -267,16 +267,6 @@ fn a_pending_sigterm_sent_to_the_process_is_discarded_at_drop() {
     assert_eq!(SignalSet::blocked().unwrap(), before);
 }
 
-/// How many threads this process has, from `/proc/self/status`.
-fn threads() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("Threads:"))
-        .unwrap();
-    line["Threads:".len()..].trim().parse().unwrap()
-}
-
 fn main() {
     let tests: [(&str, fn()); 7] = [
         (
@@ -308,24 +298,5 @@ fn main() {
             a_pending_sigterm_sent_to_the_process_is_discarded_at_drop,
         ),
     ];
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        for (name, _) in &tests {
-            println!("{name}: test");
-        }
-        return;
-    }
-    let filter = args.iter().find(|arg| !arg.starts_with('-'));
-    let mut passed = 0;
-    for (name, test) in tests {
-        if filter.is_some_and(|filter| !name.contains(filter.as_str())) {
-            continue;
-        }
-        assert_eq!(threads(), 1, "these tests need the process to themselves");
-        print!("test {name} ... ");
-        test();
-        println!("ok");
-        passed += 1;
-    }
-    println!("\ntest result: ok. {passed} passed (one thread, no harness)");
+    testkit::single_thread::run_checked(&tests, testkit::single_thread::assert_one_thread);
 }

@@ -299,29 +299,10 @@ impl<'a> Context<'a> {
 mod tests {
     use super::*;
 
-    /// `Reactor` must not be `Send`: its handlers need not be (they may
-    /// share an `Rc`), and a source such as chapter 6's `SignalFd` must be
-    /// dropped on the thread that made it. If it were `Send`, both impls
-    /// below would apply and the name in `const _` would be ambiguous, which
-    /// does not compile.
-    #[allow(dead_code)]
-    trait AmbiguousIfSend<A> {
-        fn check() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
-    #[allow(dead_code)]
-    struct IsSend;
-    impl<T: ?Sized + Send> AmbiguousIfSend<IsSend> for T {}
-    const _: fn() = <Reactor as AmbiguousIfSend<_>>::check;
-
-    /// The same for `Sync`.
-    #[allow(dead_code)]
-    trait AmbiguousIfSync<A> {
-        fn check() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSync<()> for T {}
-    #[allow(dead_code)]
-    struct IsSync;
-    impl<T: ?Sized + Sync> AmbiguousIfSync<IsSync> for T {}
-    const _: fn() = <Reactor as AmbiguousIfSync<_>>::check;
+    // `Reactor` must be neither `Send` nor `Sync`: its handlers need not
+    // be (they may share an `Rc`), and a source such as chapter 6's
+    // `SignalFd` must be dropped on the thread that made it. These do not
+    // compile if it is either.
+    testkit::assert_not_send!(Reactor);
+    testkit::assert_not_sync!(Reactor);
 }

@@ -24,42 +24,14 @@ mod reactor_errors;
 #[path = "../examples/stale_tokens.rs"]
 mod stale_tokens;
 
-use std::io;
-
-/// An example's `main`.
-type Example = fn() -> io::Result<()>;
-
-const EXAMPLES: [(&str, Example); 7] = [
-    ("one_turn", one_turn::main),
-    ("stale_tokens", stale_tokens::main),
-    ("edge_and_level", edge_and_level::main),
-    ("interest_variants", interest_variants::main),
-    ("close_on_exec", close_on_exec::main),
-    ("reactor_errors", reactor_errors::main),
-    ("everything_at_once", everything_at_once::main),
-];
-
 fn main() {
-    // `cargo test -- --list` and a name filter behave roughly as with the
-    // harness, so that filtered runs of the whole crate still work.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let listing = args.iter().any(|arg| arg == "--list");
-    let filter = args.iter().find(|arg| !arg.starts_with('-'));
-    let mut ran = 0;
-    for (name, example) in EXAMPLES {
-        let test = format!("{name}_closes_everything");
-        if filter.is_some_and(|filter| !test.contains(filter.as_str())) {
-            continue;
-        }
-        if listing {
-            println!("{test}: test");
-            continue;
-        }
-        println!("test {test} ...");
-        testkit::assert_no_fd_leaks(example).unwrap_or_else(|err| panic!("{name}: {err}"));
-        ran += 1;
-    }
-    if !listing {
-        println!("\ntest result: ok. {ran} passed (no harness, one thread)");
-    }
+    testkit::single_thread::run_without_fd_leaks(&[
+        ("one_turn", one_turn::main),
+        ("stale_tokens", stale_tokens::main),
+        ("edge_and_level", edge_and_level::main),
+        ("interest_variants", interest_variants::main),
+        ("close_on_exec", close_on_exec::main),
+        ("reactor_errors", reactor_errors::main),
+        ("everything_at_once", everything_at_once::main),
+    ]);
 }

@@ -8,42 +8,11 @@ mod common;
 use ch07_a_reactor::io::read_some;
 use ch08_generic_sources::{EventLoop, Generic, Interest, Mode, PostAction};
 use common::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::os::fd::AsFd;
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is passed on to the system allocator unchanged; the
-// count is a thread-local Cell with a const initializer, which needs no
-// allocation (and no destructor) of its own.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's promises about `layout` are passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: as for `dealloc`, and `new_size` is the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use testkit::alloc::CountingAllocator;
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator::new();
 
 /// Counts of what the callbacks saw.
 #[derive(Default)]
@@ -101,29 +70,29 @@ fn dispatching_never_allocates() {
 
     let mut seen = Seen::default();
     event_loop.dispatch(NOW, &mut seen).unwrap(); // warm up
-    let before = allocations();
-    for _ in 0..100 {
-        put(&edge_writer, b"y");
-        signal.wakeup();
-        event_loop.dispatch(NOW, &mut seen).unwrap();
-    }
-    let after = allocations();
+    let ((), allocations) = ALLOCATOR.count(|| {
+        for _ in 0..100 {
+            put(&edge_writer, b"y");
+            signal.wakeup();
+            event_loop.dispatch(NOW, &mut seen).unwrap();
+        }
+    });
     assert_eq!(seen.level, 4 * 101);
     assert_eq!(seen.oneshot, 101);
     assert_eq!(seen.edge, 100);
-    assert_eq!(after - before, 0, "allocations during 100 dispatches");
+    assert_eq!(allocations, 0, "allocations during 100 dispatches");
 }
 
 #[test]
 fn the_counter_does_count() {
-    let before = allocations();
+    let before = ALLOCATOR.allocations();
     let event_loop: EventLoop<'_, ()> = EventLoop::new().unwrap();
     let (source, _writer) = readable_pipe(b"");
-    let after_new = allocations();
+    let after_new = ALLOCATOR.allocations();
     event_loop.handle().insert_source(source, ignore).unwrap();
     assert!(after_new > before, "a loop allocates its buffer and table");
     assert!(
-        allocations() > after_new,
+        ALLOCATOR.allocations() > after_new,
         "an insert allocates the source's box"
     );
 }

@@ -19,38 +19,12 @@ mod timer_source;
 #[path = "../examples/udp_echo.rs"]
 mod udp_echo;
 
-use testkit::assert_no_fd_leaks;
-
-/// An example's `main`.
-type Example = fn() -> std::io::Result<()>;
-
 fn main() {
-    let examples: [(&str, Example); 5] = [
+    testkit::single_thread::run_without_fd_leaks(&[
         ("timer_source", timer_source::main),
         ("channel_source", channel_source::main),
         ("signal_source", signal_source::main),
         ("udp_echo", udp_echo::main),
         ("all_sources", all_sources::main),
-    ];
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        for (name, _) in &examples {
-            println!("{name}_closes_everything: test");
-        }
-        return;
-    }
-    let filter = args.iter().find(|arg| !arg.starts_with('-'));
-    let mut passed = 0;
-    for (name, example) in examples {
-        let test = format!("{name}_closes_everything");
-        if filter.is_some_and(|filter| !test.contains(filter.as_str())) {
-            continue;
-        }
-        print!("test {test} ... ");
-        // The example's own output is not what this test is about.
-        assert_no_fd_leaks(example).unwrap_or_else(|err| panic!("{name} failed: {err}"));
-        println!("ok");
-        passed += 1;
-    }
-    println!("\ntest result: ok. {passed} passed (one thread, no harness)");
+    ]);
 }

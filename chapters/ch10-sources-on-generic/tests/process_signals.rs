@@ -92,7 +92,7 @@ fn the_mask_comes_back_after_process_signals_too() {
 }
 
 fn main() {
-    let tests: [(&str, fn()); 4] = [
+    testkit::single_thread::run(&[
         (
             "kill_arrives_with_si_user_and_our_pid",
             kill_arrives_with_si_user_and_our_pid,
@@ -106,24 +106,5 @@ fn main() {
             "the_mask_comes_back_after_process_signals_too",
             the_mask_comes_back_after_process_signals_too,
         ),
-    ];
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        for (name, _) in &tests {
-            println!("{name}: test");
-        }
-        return;
-    }
-    let filter = args.iter().find(|arg| !arg.starts_with('-'));
-    let mut passed = 0;
-    for (name, test) in tests {
-        if filter.is_some_and(|filter| !name.contains(filter.as_str())) {
-            continue;
-        }
-        print!("test {name} ... ");
-        test();
-        println!("ok");
-        passed += 1;
-    }
-    println!("\ntest result: ok. {passed} passed (one thread, no harness)");
+    ]);
 }

@@ -8,11 +8,22 @@
 //! - [`pipes`]: pipes and socket pairs for tests to play with.
 //! - [`rustc`]: check that a file fails to compile with a given error code,
 //!   for the book's "this does not compile" claims.
+//! - [`not_impl`]: [`assert_not_send!`], [`assert_not_sync!`] and
+//!   [`assert_not_impl!`], which fail to compile if a type implements a
+//!   trait it must not.
+//! - [`single_thread`]: the `main` of a test binary without the test
+//!   harness, whose tests run on the process's only thread (tests with
+//!   signals sent to the whole process).
+//! - [`alloc`]: a global allocator that counts allocations, for tests that
+//!   claim some code allocates nothing.
 
+pub mod alloc;
 pub mod examples;
 pub mod fds;
+pub mod not_impl;
 pub mod pipes;
 pub mod rustc;
+pub mod single_thread;
 
 pub use examples::{ExampleRun, assert_example_outputs, run_example};
 pub use fds::{assert_no_fd_leaks, open_fds};
