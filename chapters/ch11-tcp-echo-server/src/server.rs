@@ -366,7 +366,9 @@ impl Server {
                 break reason;
             }
             let timeout = self.shared.accept.timeout();
-            self.event_loop.dispatch(timeout, &mut self.shared)?;
+            if let Err(error) = self.event_loop.dispatch(timeout, &mut self.shared) {
+                self.close_failed_connection(error)?;
+            }
             if self.shared.accept.should_resume() {
                 // epoll_ctl(ADD) can fail for want of memory too: then
                 // try again later, like a failed accept.
@@ -383,6 +385,25 @@ impl Server {
         })
     }
     // ANCHOR_END: run
+
+    /// An error out of `dispatch` names the source it came from. If that
+    /// source is a connection (the kernel refused its `epoll_ctl(MOD)`,
+    /// say, for want of memory), only that connection is closed and the
+    /// server goes on; any other error ends `run`.
+    fn close_failed_connection(&mut self, error: ch08_generic_sources::Error) -> io::Result<()> {
+        let Some(token) = error.token().filter(|&token| token != self.listener) else {
+            return Err(error.into());
+        };
+        match self.handle.take::<Connection>(token) {
+            Ok(connection) => {
+                eprintln!("echo_server: closing a connection: {error}");
+                drop(connection);
+                self.shared.closed(Closed::Failed(ErrorKind::Other));
+                Ok(())
+            }
+            Err(_) => Err(error.into()),
+        }
+    }
 
     // ANCHOR: shutdown
     /// Closes the listener first, so that no new client is accepted, then
