@@ -39,12 +39,12 @@ fn raw_wait(
     assert!(buf.capacity() > MAX_EVENTS, "room for more than the limit");
     buf.clear();
     let spare = buf.spare_capacity_mut();
+    let (epfd, events) = (epoll.as_raw_fd(), spare.as_mut_ptr().cast());
+    // The instance holds PIPES registrations and one wait reports each at
+    // most once, so at most PIPES events are written in any case.
     // SAFETY: `spare` has room for MAX_EVENTS + 1 events, more than any
-    // `maxevents` the kernel accepts; besides, the instance holds PIPES
-    // registrations and one wait reports each at most once, so at most
-    // PIPES events are written. `epoll` is open.
-    let ret =
-        unsafe { libc::epoll_wait(epoll.as_raw_fd(), spare.as_mut_ptr().cast(), maxevents, 0) };
+    // `maxevents` the kernel accepts. `epoll` is open.
+    let ret = unsafe { libc::epoll_wait(epfd, events, maxevents, 0) };
     let n = usize::try_from(check("epoll_wait", ret)?).expect("non-negative");
     // SAFETY: the kernel initialized the first `n` events.
     unsafe { buf.set_len(n) };

@@ -86,12 +86,12 @@ impl Events {
         self.buf.clear();
         let spare = self.buf.spare_capacity_mut();
         let maxevents = max_events(spare.len());
+        // `MaybeUninit<epoll_event>` has the layout of `epoll_event`, which
+        // `libc` declares as the kernel does. With no room, `maxevents` is
+        // 0 and the kernel fails with EINVAL before it touches the pointer.
         // SAFETY: `spare` is the Vec's unused allocation, valid for writes
-        // of `spare.len()` events, and `MaybeUninit<epoll_event>` has the
-        // layout of `epoll_event`, which `libc` declares as the kernel
-        // does. The kernel writes at most `maxevents <= spare.len()` events
-        // there. (With no room, `maxevents` is 0 and the kernel fails with
-        // EINVAL before it touches the pointer.) `epfd` is open: borrowed.
+        // of `spare.len()` events; the kernel writes at most
+        // `maxevents <= spare.len()` of them. `epfd` is open: borrowed.
         let ret = unsafe {
             libc::epoll_wait(
                 epfd.as_raw_fd(),

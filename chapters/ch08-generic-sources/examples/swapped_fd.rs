@@ -52,11 +52,11 @@ pub fn main() -> io::Result<()> {
                 None => "nothing (would block)".to_owned(),
             });
             if !swap.swapped {
-                // SAFETY: the contract is broken on purpose: the Generic is
-                // registered, and its fd is replaced. Nothing unsound
-                // follows: both fds stay owned and are closed once each,
-                // and the loop checks every token it gets back. What breaks
-                // is the agreement between the Generic and the kernel.
+                // The contract is broken on purpose: the Generic is
+                // registered, and its fd is replaced. What breaks is the
+                // agreement between the Generic and the kernel.
+                // SAFETY: nothing unsound follows: both fds stay owned and
+                // are closed once each, and the loop checks every token.
                 std::mem::swap(unsafe { pipe.get_mut() }, &mut swap.spare);
                 swap.swapped = true;
             }

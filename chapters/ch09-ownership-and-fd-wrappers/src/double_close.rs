@@ -128,7 +128,7 @@ pub struct DoubleClose {
 /// as a plain number. A closes its number twice.
 pub fn double_close() -> io::Result<DoubleClose> {
     let (_a_reader, a) = private_pipe()?;
-    // SAFETY (here and in every raw call below): the number came from
+    // SAFETY: here and in every raw call below, the number came from
     // `private_pipe`, so it is in the private range.
     let first_close = unsafe { raw_close(a) }; // A is done: a correct close
 

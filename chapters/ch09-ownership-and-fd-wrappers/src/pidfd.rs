@@ -160,11 +160,11 @@ fn children_are_reaped_by_the_kernel() -> io::Result<bool> {
 // ANCHOR: drop
 impl Drop for PidFd {
     fn drop(&mut self) {
+        // close's error is ignored: on Linux the number is released even
+        // when close fails, so there is nothing to retry, and a destructor
+        // has no one to report to.
         // SAFETY: `self.fd` is open and owned by this value alone (`spawn`
-        // and `from_raw_fd` make it so, `into_raw_fd` skips this Drop), and
-        // this is the only place that closes it. Its error is ignored: on
-        // Linux the number is released even when close fails, so there is
-        // nothing to retry, and a destructor has no one to report to.
+        // and `from_raw_fd` make it so, `into_raw_fd` skips this Drop).
         unsafe { libc::close(self.fd) };
     }
 }
