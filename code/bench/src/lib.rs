@@ -1,0 +1,21 @@
+//! The epoll book's benchmark harness.
+//!
+//! Each measurement of the performance chapter is a module here, and the
+//! `bench` binary runs them with one command. Today it holds one:
+//!
+//! - [`scaling`]: the cost of one `epoll_wait` call with one ready fd among
+//!   N idle ones, against one `poll(2)` call over the same N + 1 fds.
+//!
+//! The measurements check what every call reports (a wrong answer is an
+//! error, never a figure), so the tests run them at a small size and assert
+//! that, and never assert anything about time.
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
+
+pub mod fd_limit;
+pub mod scaling;
+
+/// `errno` as an `io::Error` naming the call: chapter 1's helper, which
+/// every crate of the book uses.
+pub(crate) use ch01_raw_syscalls::error::last_error;
