@@ -1,10 +1,12 @@
 //! The epoll book's benchmark harness.
 //!
 //! Each measurement of the performance chapter is a module here, and the
-//! `bench` binary runs them with one command. Today it holds one:
+//! `bench` binary runs them with one command:
 //!
 //! - [`scaling`]: the cost of one `epoll_wait` call with one ready fd among
-//!   N idle ones, against one `poll(2)` call over the same N + 1 fds.
+//!   N idle ones, against one `poll(2)` call over the same N + 1 fds;
+//! - [`wakeup`]: the round trip of a wake-up between two blocked threads,
+//!   with the book's `Waker`, with `mio::Waker`, and with `park`/`unpark`.
 //!
 //! The measurements check what every call reports (a wrong answer is an
 //! error, never a figure), so the tests run them at a small size and assert
@@ -15,6 +17,7 @@ compile_error!("the epoll book's code runs on Linux only: epoll is a Linux inter
 
 pub mod fd_limit;
 pub mod scaling;
+pub mod wakeup;
 
 /// `errno` as an `io::Error` naming the call: chapter 1's helper, which
 /// every crate of the book uses.
