@@ -7,7 +7,8 @@
 //! `PostAction::Reregister`. `Connection` does exactly that and nothing
 //! more. Its callback says what the connection waits for next, as a
 //! [`Next`]; the source compares that with what is registered, and asks
-//! the loop for an `epoll_ctl(MOD)` only when they differ.
+//! the loop for an `epoll_ctl(MOD)` only when they differ, or when an
+//! edge-triggered connection must be re-armed ([`Next::Rearm`]).
 
 use ch08_generic_sources::{
     EventSource, Generic, Interest, Mode, Poller, PostAction, Readiness, Token, TokenFactory,
@@ -23,23 +24,34 @@ use std::os::fd::{AsFd, BorrowedFd};
 pub enum Next {
     /// Stay open and wait for this.
     Wait(Interest),
+    /// Wait for this, and make the `epoll_ctl(MOD)` even if it is what is
+    /// registered already. Edge-triggered, that is how a connection that
+    /// stopped reading with data left gets reported again: a `MOD` makes
+    /// the kernel check the fd's readiness anew (chapter 3).
+    Rearm(Interest),
     /// Close the connection: the loop removes the source, which deletes
     /// the stream from the interest list and closes it.
     Close,
 }
 
-/// A TCP stream in the loop, level-triggered, registered for
-/// [`Interest::READABLE`] to begin with.
+/// A TCP stream in the loop, registered for [`Interest::READABLE`] to
+/// begin with: level-triggered, unless made with
+/// [`with_mode`](Connection::with_mode).
 #[derive(Debug)]
 pub struct Connection {
     stream: Generic<TcpStream>,
 }
 
 impl Connection {
-    /// Wraps an accepted (nonblocking) stream.
+    /// Wraps an accepted (nonblocking) stream, level-triggered.
     pub fn new(stream: TcpStream) -> Connection {
+        Connection::with_mode(stream, Mode::Level)
+    }
+
+    /// Wraps an accepted (nonblocking) stream, registered in `mode`.
+    pub fn with_mode(stream: TcpStream, mode: Mode) -> Connection {
         Connection {
-            stream: Generic::new(stream, Interest::READABLE, Mode::Level),
+            stream: Generic::new(stream, Interest::READABLE, mode),
         }
     }
 
@@ -80,7 +92,7 @@ impl EventSource for Connection {
             Some(Next::Wait(interest)) if interest == self.stream.interest() => {
                 PostAction::Continue
             }
-            Some(Next::Wait(interest)) => {
+            Some(Next::Wait(interest) | Next::Rearm(interest)) => {
                 self.stream.set_interest(interest);
                 PostAction::Reregister // one epoll_ctl(MOD), made by the loop
             }

@@ -8,6 +8,11 @@
 //! that is where backpressure happens: a connection with too much output
 //! pending stops asking for `EPOLLIN`.
 //!
+//! The read path is the one place where the registration's mode matters:
+//! level-triggered it stops at a short read, edge-triggered it reads on
+//! until `EAGAIN`, and re-arms the connection when it stops with data
+//! perhaps left.
+//!
 //! I/O goes through std's `Read` and `Write` for `&TcpStream` (`recvfrom`
 //! and `sendto` with `MSG_NOSIGNAL`), whose "would block" is an
 //! `io::Error` holding only the number: matching it allocates nothing.
@@ -15,7 +20,7 @@
 use crate::connection::Next;
 use crate::outbox::Outbox;
 use crate::server::{Closed, Shared};
-use ch08_generic_sources::{Interest, Readiness};
+use ch08_generic_sources::{Interest, Mode, Readiness};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::TcpStream;
 
@@ -52,23 +57,38 @@ impl Echo {
     /// to this connection, the server goes on.
     pub fn ready(&mut self, readiness: Readiness, stream: &TcpStream, shared: &mut Shared) -> Next {
         shared.stats.events += 1;
-        if let Err(error) = self.serve(readiness, stream, shared) {
-            shared.closed(Closed::Failed(error.kind()));
-            return Next::Close;
-        }
+        let budget_spent = match self.serve(readiness, stream, shared) {
+            Ok(budget_spent) => budget_spent,
+            Err(error) => {
+                shared.closed(Closed::Failed(error.kind()));
+                return Next::Close;
+            }
+        };
         if self.read_closed && self.outbox.is_empty() {
             shared.closed(Closed::Finished);
             return Next::Close;
         }
-        Next::Wait(self.interest(shared.max_pending))
+        let interest = self.interest(shared.max_pending);
+        // ANCHOR: rearm
+        // Edge-triggered, bytes left in the socket make no new edge, so
+        // no wait would report them again. A `MOD`, even to the same
+        // interest, makes the kernel look at the socket anew and report it
+        // once more if it is still readable (chapter 3).
+        if budget_spent && shared.mode == Mode::Edge {
+            return Next::Rearm(interest);
+        }
+        // ANCHOR_END: rearm
+        Next::Wait(interest)
     }
 
+    /// The I/O of one event. Returns whether the read path stopped at
+    /// `reads_per_event`, with data perhaps left in the socket.
     fn serve(
         &mut self,
         readiness: Readiness,
         stream: &TcpStream,
         shared: &mut Shared,
-    ) -> io::Result<()> {
+    ) -> io::Result<bool> {
         // Errors and hang-ups come whatever the interest. Whichever of
         // the write and the read runs next fails with the error, or sees
         // the end, so the connection is closed instead of reported again.
@@ -78,11 +98,13 @@ impl Echo {
             self.flush(stream, shared)?;
         }
         // A connection that was full and has just made room reads at once:
-        // its data has been waiting in the kernel.
+        // its data has been waiting in the kernel. (Edge-triggered, that
+        // data made its edge long ago; the `MOD` that asks for `EPOLLIN`
+        // again would report it too, but one wait later.)
         if readiness.readable || trouble || was_full {
-            self.read_and_echo(stream, shared)?;
+            return self.read_and_echo(stream, shared);
         }
-        Ok(())
+        Ok(false)
     }
     // ANCHOR_END: ready
 
@@ -92,6 +114,12 @@ impl Echo {
     /// is pending. A connected socket is writable nearly all the time, so
     /// asking for `EPOLLOUT` with nothing to write would wake the loop on
     /// every wait.
+    ///
+    /// Edge-triggered, this is enough too. Output is pending only after a
+    /// write the kernel cut short (the socket's buffer is full), so the
+    /// `EPOLLOUT` edge comes when the buffer drains; and a connection that
+    /// stopped reading at the bound asks for `EPOLLIN` again with a `MOD`,
+    /// which reports data already waiting.
     fn interest(&self, max_pending: usize) -> Interest {
         Interest {
             readable: !self.read_closed && self.outbox.len() < max_pending,
@@ -103,18 +131,28 @@ impl Echo {
     // ANCHOR: read_path
     /// Reads into the shared buffer and echoes each chunk, until the socket
     /// is empty, the peer has finished, the outbox is full, or the
-    /// connection has had its share of this turn.
+    /// connection has had its share of this turn. Returns whether it
+    /// stopped for that last reason, with data perhaps left to read.
     ///
-    /// A read that returns less than the buffer's size has emptied the
-    /// socket's receive queue (`man 7 epoll`, on stream-oriented files),
-    /// so the `EAGAIN` that the next read would return is not asked for;
-    /// anything that arrives later is reported by the next wait. So is an
-    /// end-of-file queued behind the data, which the short read stops
-    /// before: the registration is level-triggered, and end-of-file keeps
-    /// the socket readable.
-    fn read_and_echo(&mut self, mut stream: &TcpStream, shared: &mut Shared) -> io::Result<()> {
+    /// Level-triggered, a read that returns less than the buffer's size
+    /// ends the loop. It has emptied the socket's receive queue (`man 7
+    /// epoll`, on stream-oriented files), so the `EAGAIN` that the next
+    /// read would return is not asked for; anything that arrives later is
+    /// reported by the next wait. So is an end-of-file queued behind the
+    /// data, which the short read stops before: end-of-file keeps the
+    /// socket readable.
+    ///
+    /// Edge-triggered, an end-of-file that came before the wait that
+    /// reported the data would never be reported: only a change makes an
+    /// edge, and it changed nothing since. `man 7 epoll` says to wait for
+    /// an event "only after read(2) or write(2) return EAGAIN", so the loop
+    /// goes on to `EAGAIN` or end-of-file: one read more per event.
+    fn read_and_echo(&mut self, mut stream: &TcpStream, shared: &mut Shared) -> io::Result<bool> {
         let mut reads = 0;
         while !self.read_closed && self.outbox.len() < shared.max_pending {
+            if reads == shared.reads_per_event {
+                return Ok(true);
+            }
             let n = match stream.read(&mut shared.buf) {
                 Ok(0) => {
                     self.read_closed = true;
@@ -127,11 +165,13 @@ impl Echo {
             };
             self.echo(stream, n, shared)?;
             reads += 1;
-            if n < shared.buf.len() || reads == shared.reads_per_event {
-                break;
+            // ANCHOR: short_read
+            if n < shared.buf.len() && shared.mode == Mode::Level {
+                break; // emptied; edge-triggered, read on to EAGAIN
             }
+            // ANCHOR_END: short_read
         }
-        Ok(())
+        Ok(false)
     }
     // ANCHOR_END: read_path
 

@@ -16,8 +16,10 @@
 //!   of fds, and the shutdown. [`ServerThread`] runs one on a thread, with
 //!   a [`Remote`] (chapter 10's channel) to stop it and read its [`Stats`].
 //!
-//! The `echo_server` binary is [`Server`] with [`Config::default`] and the
-//! command line of `echo_harness::cli`.
+//! The `echo_server` binary is [`serve`] with [`Config::default`] and the
+//! command line of `echo_harness::cli`; the `echo_edge` example is the same
+//! with [`Mode::Edge`], the edge-triggered server that the performance
+//! chapter measures against it.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
@@ -31,7 +33,9 @@ pub mod server;
 /// What `echo_server --help` says the server is.
 pub const ABOUT: &str = "a TCP echo server on the epoll book's own event loop";
 
+/// Chapter 8's `Mode`, for [`Config::mode`].
+pub use ch08_generic_sources::Mode;
 pub use connection::{Connection, Next};
 pub use echo::Echo;
 pub use outbox::Outbox;
-pub use server::{Closed, Config, Remote, Report, Server, ServerThread, Stats, StopReason};
+pub use server::{Closed, Config, Remote, Report, Server, ServerThread, Stats, StopReason, serve};

@@ -12,8 +12,9 @@ use ch08_generic_sources::{
 use ch10_sources_on_generic::{Event, Sender, Signals, channel};
 use std::ffi::c_int;
 use std::fmt;
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -30,7 +31,8 @@ pub struct Config {
     pub read_buffer: usize,
     /// The most reads one connection gets per event, so that one fast
     /// client cannot keep the loop from the others. Its data is not lost:
-    /// the registration is level-triggered.
+    /// level-triggered, the next wait reports the connection again;
+    /// edge-triggered, the connection is re-armed with an `epoll_ctl(MOD)`.
     pub reads_per_event: usize,
     /// The most connections accepted per event of the listener.
     pub accepts_per_event: usize,
@@ -42,6 +44,13 @@ pub struct Config {
     /// this is for a server that runs on its program's main thread, made
     /// before any other thread starts (the `echo_server` binary).
     pub signals: bool,
+    /// How every connection is registered: [`Mode::Level`], or
+    /// [`Mode::Edge`] for the `echo_edge` example, which reads until
+    /// `EAGAIN` (see `Echo`'s read path). [`Mode::OneShot`] is refused:
+    /// it would cost an `epoll_ctl(MOD)` after every event, the very call
+    /// the server is written to avoid. The listener is level-triggered in
+    /// every mode.
+    pub mode: Mode,
 }
 
 impl Default for Config {
@@ -53,6 +62,7 @@ impl Default for Config {
             accepts_per_event: 256,
             accept_backoff: Duration::from_millis(50),
             signals: true,
+            mode: Mode::Level,
         }
     }
 }
@@ -60,7 +70,7 @@ impl Default for Config {
 
 impl Config {
     /// Refuses settings that would stop the server from reading or
-    /// accepting: `InvalidInput`, naming the field.
+    /// accepting, and the one-shot mode: `InvalidInput`, naming the field.
     fn check(&self) -> io::Result<()> {
         let zero = [
             ("max_pending", self.max_pending),
@@ -68,13 +78,14 @@ impl Config {
             ("reads_per_event", self.reads_per_event),
             ("accepts_per_event", self.accepts_per_event),
         ];
-        match zero.iter().find(|(_, value)| *value == 0) {
-            Some((name, _)) => Err(io::Error::new(
-                ErrorKind::InvalidInput,
-                format!("Config::{name} must not be 0"),
-            )),
-            None => Ok(()),
+        let invalid = |message: String| Err(io::Error::new(ErrorKind::InvalidInput, message));
+        if let Some((name, _)) = zero.iter().find(|(_, value)| *value == 0) {
+            return invalid(format!("Config::{name} must not be 0"));
         }
+        if self.mode == Mode::OneShot {
+            return invalid("Config::mode must be Mode::Level or Mode::Edge".to_owned());
+        }
+        Ok(())
     }
 }
 
@@ -158,6 +169,8 @@ pub struct Shared {
     pub(crate) buf: Box<[u8]>,
     pub(crate) max_pending: usize,
     pub(crate) reads_per_event: usize,
+    /// How the connections are registered: level- or edge-triggered.
+    pub(crate) mode: Mode,
     pub(crate) stats: Stats,
     pub(crate) accept: AcceptState,
     /// Set by the signal source or a stop request; the loop ends after
@@ -314,6 +327,12 @@ impl Server {
                 shared.stop = Some(StopReason::Signal(signal.signal));
             })?;
         }
+        // The listener stays level-triggered whatever `config.mode` says:
+        // its callback may stop before the accept queue is empty (after
+        // `accepts_per_event`, or when it pauses for want of fds), and
+        // level-triggered, the next wait reports what is left without a
+        // re-arm. It is one event per connection, not per request: the
+        // modes are compared on the connections.
         let source = Generic::new(listener, Interest::READABLE, Mode::Level);
         let accept = accept_loop(handle.clone(), config);
         let listener = handle.insert_source(source, accept)?;
@@ -327,6 +346,7 @@ impl Server {
                 buf: vec![0; config.read_buffer].into_boxed_slice(),
                 max_pending: config.max_pending,
                 reads_per_event: config.reads_per_event,
+                mode: config.mode,
                 stats: Stats::default(),
                 accept: AcceptState::default(),
                 stop: None,
@@ -374,7 +394,7 @@ impl Server {
                 // try again later, like a failed accept.
                 if let Err(e) = self.handle.enable(self.listener) {
                     if self.shared.accept.pause(self.accept_backoff) {
-                        eprintln!("echo_server: {e}; pausing accepts");
+                        eprintln!("{}: {e}; pausing accepts", program_name());
                     }
                 }
             }
@@ -396,7 +416,7 @@ impl Server {
         };
         match self.handle.take::<Connection>(token) {
             Ok(connection) => {
-                eprintln!("echo_server: closing a connection: {error}");
+                eprintln!("{}: closing a connection: {error}", program_name());
                 drop(connection);
                 self.shared.closed(Closed::Failed(ErrorKind::Other));
                 Ok(())
@@ -430,6 +450,42 @@ impl Server {
     // ANCHOR_END: shutdown
 }
 
+// ANCHOR: serve
+/// What a server program does with the address from its command line:
+/// binds, says `listening on ADDR` on stdout, serves until SIGINT or
+/// SIGTERM, and says what it did. For a program's main thread, before any
+/// other thread starts, with `config.signals` set: the signals are
+/// blocked here, and the signalfd is the only way they arrive.
+pub fn serve(addr: SocketAddr, config: Config) -> io::Result<()> {
+    let server = Server::bind(addr, config)?;
+    // `writeln!`, not `println!`: a stdout nobody reads any more is an
+    // error on stderr and exit status 1, not a panic.
+    let mut stdout = io::stdout();
+    writeln!(stdout, "listening on {}", server.local_addr())?;
+    stdout.flush()?;
+    let report = server.run()?;
+    writeln!(
+        stdout,
+        "stopped by {}: {} connections accepted, {} closed at shutdown, {} bytes echoed",
+        report.stopped_by,
+        report.stats.accepted,
+        report.stats.closed_at_shutdown,
+        report.stats.bytes_echoed
+    )?;
+    Ok(())
+}
+// ANCHOR_END: serve
+
+/// The running program's name, to begin a line on stderr with:
+/// `echo_server`, `echo_edge`, or a test's.
+fn program_name() -> String {
+    let argv0 = std::env::args_os().next();
+    match argv0.as_deref().map(Path::new).and_then(Path::file_name) {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => "echo_server".to_owned(),
+    }
+}
+
 // ANCHOR: accept_loop
 /// The listener's callback: accepts until the queue is empty (or
 /// `accepts_per_event` connections, so a flood of connects cannot starve
@@ -449,7 +505,8 @@ fn accept_loop(
                     let serve = move |readiness, stream: &mut Watched<_>, shared: &mut Shared| {
                         echo.ready(readiness, stream, shared)
                     };
-                    match handle.insert_source(Connection::new(stream), serve) {
+                    let connection = Connection::with_mode(stream, config.mode);
+                    match handle.insert_source(connection, serve) {
                         Ok(_) => {
                             shared.stats.accepted += 1;
                             shared.stats.open += 1;
@@ -468,7 +525,8 @@ fn accept_loop(
                     shared.stats.accept_pauses += 1;
                     if shared.accept.pause(config.accept_backoff) {
                         eprintln!(
-                            "echo_server: accept: {e}; pausing accepts until a connection closes, or for {:?}",
+                            "{}: accept: {e}; pausing accepts until a connection closes, or for {:?}",
+                            program_name(),
                             config.accept_backoff
                         );
                     }

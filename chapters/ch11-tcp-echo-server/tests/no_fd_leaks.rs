@@ -1,7 +1,11 @@
-//! The example, and a server stopped with connections still open, close
-//! every file descriptor they open. Each runs here, in this process,
-//! between two looks at /proc/self/fd. All tests in this binary go through
-//! `assert_no_fd_leaks`, which runs them one at a time.
+//! The `echo_client` example, and a server stopped with connections still
+//! open, close every file descriptor they open. Each runs here, in this
+//! process, between two looks at /proc/self/fd. All tests in this binary
+//! go through `assert_no_fd_leaks`, which runs them one at a time.
+//!
+//! The `echo_edge` example is not here: it is a server, which runs until a
+//! signal instead of finishing. `tests/edge_triggered.rs` runs it as a
+//! process, and its contract check counts the server's fds.
 
 #[path = "../examples/echo_client.rs"]
 mod echo_client;

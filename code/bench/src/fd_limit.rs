@@ -48,6 +48,33 @@ pub fn raise_to_hard() -> io::Result<FdLimit> {
     get()
 }
 
+/// Makes the soft limit at least `wanted`. Up to the hard limit anyone
+/// may; above it, only a process with `CAP_SYS_RESOURCE` (root, usually),
+/// which may raise the hard limit too, up to `/proc/sys/fs/nr_open`.
+/// Without the privilege the soft limit is raised to the hard one and no
+/// further: the caller sees what it got in the returned limits.
+pub fn raise_to(wanted: u64) -> io::Result<FdLimit> {
+    let before = raise_to_hard()?;
+    if before.soft >= wanted {
+        return Ok(before);
+    }
+    let limit = libc::rlimit {
+        rlim_cur: wanted,
+        rlim_max: wanted,
+    };
+    // SAFETY: `limit` is a live, initialised rlimit that the kernel only
+    // reads.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == -1 {
+        let error = io::Error::last_os_error();
+        // EPERM: no privilege to raise the hard limit. EINVAL: more than
+        // nr_open. Either way, the hard limit is what there is.
+        if !matches!(error.raw_os_error(), Some(libc::EPERM | libc::EINVAL)) {
+            return Err(last_error("setrlimit(RLIMIT_NOFILE)"));
+        }
+    }
+    get()
+}
+
 /// How many fds this process has open now, from `/proc/self/fd` (not
 /// counting the one that reads the directory).
 pub fn open_fds() -> io::Result<u64> {

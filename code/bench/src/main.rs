@@ -1,48 +1,101 @@
-//! `bench`: runs the measurements of the epoll book's performance chapter.
-//!
-//! It runs measurement 3, scaling: `epoll_wait` against `poll` with one
-//! ready fd among N idle ones; then measurement 4, wakeup: the round trip of
-//! a wake-up between two blocked threads, three ways.
+//! `bench`: runs the measurements of the epoll book's performance chapter,
+//! prints their figures as tables, and with `--out DIR` writes the tables
+//! and charts the chapter shows.
 
-use bench::{fd_limit, scaling, wakeup};
+use bench::report::{Results, Syscalls};
+use bench::{echo, fd_limit, scaling, servers, syscalls, wakeup};
 use std::io;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: bench [--quick]
+usage: bench [--quick] [--only MEASUREMENT]... [--out DIR]
 
-Runs the measurements of the epoll book's performance chapter.
+Runs the measurements of the epoll book's performance chapter, in this
+order, and prints each one's figures with its ratio to the reference:
 
-  scaling  one epoll_wait call against one poll(2) call with one ready
-           eventfd among N idle ones (N = 10 .. 100,000)
-  wakeup   the round trip of a wake-up between two threads, each blocked
-           until the other wakes it: the book's Waker in Epoll::wait,
-           mio::Waker in mio::Poll::poll, and thread::park/unpark
-           (20,000 round trips each)
+  echo      round trips per second, p50/p99 latency and server CPU time per
+            round trip of the echo servers (the book's loop level- and
+            edge-triggered, mio, calloop, rustix) under one closed-loop
+            load generator: 1, 64 and 1,000 connections, 64-byte and
+            16 KiB messages, 5 interleaved rounds of 0.8 s each
+  syscalls  system calls per echo round trip of each server, counted by
+            `perf stat` on the syscall tracepoints and by `strace -c -f`
+            (whichever are installed)
+  scaling   one epoll_wait call against one poll(2) call with one ready
+            eventfd among N idle ones (N = 10 .. 100,000)
+  wakeup    the round trip of a wake-up between two threads, each blocked
+            until the other wakes it: the book's Waker in Epoll::wait,
+            mio::Waker in mio::Poll::poll, and thread::park/unpark
 
 options:
-  --quick  a small run for CI: N up to 1,000, a few ms per point, and
-           1,000 wake-up round trips
-  --help   print this help and exit
+  --quick             a small run for CI: fewer loads and sizes, short runs
+  --only MEASUREMENT  run only this one (may be given more than once)
+  --out DIR           also write the tables (*.table) and charts (*.svg) to
+                      DIR; the book's are in src/ch13-performance
+  -h, --help          print this help and exit
 
-Build with --release: `cargo run --release -p bench`.";
+Build with --release: `cargo run --release -p bench`. The servers are built
+by cargo, with the same profile, on the first run.";
 
-fn main() -> ExitCode {
-    let mut quick = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
+const MEASUREMENTS: [&str; 4] = ["echo", "syscalls", "scaling", "wakeup"];
+
+struct Args {
+    quick: bool,
+    only: Vec<String>,
+    out: Option<PathBuf>,
+}
+
+fn parse() -> Result<Option<Args>, String> {
+    let mut args = Args {
+        quick: false,
+        only: Vec::new(),
+        out: None,
+    };
+    let mut words = std::env::args_os().skip(1);
+    while let Some(word) = words.next() {
+        let word = word
+            .into_string()
+            .map_err(|w| format!("not UTF-8: {w:?}"))?;
+        match word.as_str() {
+            "--quick" => args.quick = true,
+            "--help" | "-h" => return Ok(None),
+            "--only" => {
+                let name = words
+                    .next()
+                    .and_then(|w| w.into_string().ok())
+                    .ok_or("--only needs a measurement")?;
+                if !MEASUREMENTS.contains(&name.as_str()) {
+                    return Err(format!(
+                        "unknown measurement {name:?}: one of {}",
+                        MEASUREMENTS.join(", ")
+                    ));
+                }
+                args.only.push(name);
             }
-            other => {
-                eprintln!("bench: unknown argument {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
+            "--out" => {
+                let dir = words.next().ok_or("--out needs a directory")?;
+                args.out = Some(PathBuf::from(dir));
             }
+            other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    match run(quick) {
+    Ok(Some(args))
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            eprintln!("bench: {why}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("bench: {err}");
@@ -51,76 +104,97 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(quick: bool) -> io::Result<()> {
-    run_scaling(quick)?;
-    println!();
-    run_wakeup(quick)
-}
-
-fn run_scaling(quick: bool) -> io::Result<()> {
-    let config = if quick {
-        scaling::Config::quick()
-    } else {
-        scaling::Config::full()
+fn run(args: &Args) -> io::Result<()> {
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    // Up to 100,000 eventfds for scaling and 2,000 sockets for echo. Above
+    // the hard limit only with privilege; scaling says if it was capped.
+    let limit = fd_limit::raise_to(scaling::FULL_SIZES[4] as u64 + 1_000)?;
+    let mut results = Results {
+        quick: args.quick,
+        ..Results::default()
     };
-    let limit = fd_limit::raise_to_hard()?;
-    println!(
-        "scaling: one ready eventfd among N idle ones, timeout 0, median of {} rounds",
-        config.rounds
-    );
-    let report = scaling::run(&config)?;
-    if let Some(cap) = report.cap {
-        println!(
-            "N capped at {cap}: RLIMIT_NOFILE is {} (hard limit {})",
-            limit.soft, limit.hard
-        );
-    }
-    println!();
-    println!(
-        "{:>8}  {:>20}  {:>14}  {:>10}",
-        "N", "epoll_wait ns/call", "poll ns/call", "poll/epoll"
-    );
-    for row in &report.rows {
-        println!(
-            "{:>8}  {:>20.1}  {:>14.1}  {:>10.1}",
-            row.idle,
-            row.epoll_ns,
-            row.poll_ns,
-            row.ratio()
-        );
-    }
-    Ok(())
-}
-
-fn run_wakeup(quick: bool) -> io::Result<()> {
-    let config = if quick {
-        wakeup::Config::quick()
+    let needs_servers = wanted("echo") || wanted("syscalls");
+    let servers = if needs_servers {
+        println!("building the servers ...");
+        servers::build_all()?
     } else {
-        wakeup::Config::full()
+        Vec::new()
     };
-    println!(
-        "wakeup: round trip between two threads, each blocked until the other wakes it, {} round trips each",
-        config.round_trips
-    );
-    let report = wakeup::run(&config)?;
-    println!();
-    println!(
-        "{:<26}  {:>10}  {:>10}  {:>14}  {:>11}",
-        "", "median us", "p99 us", "median vs mio", "p99 vs mio"
-    );
-    for (name, stats) in [
-        ("book Waker + Epoll::wait", &report.book),
-        ("mio::Waker + Poll::poll", &report.mio),
-        ("thread::park/unpark", &report.park),
-    ] {
+    if wanted("echo") {
+        let config = if args.quick {
+            echo::Config::quick()
+        } else {
+            echo::Config::full()
+        };
         println!(
-            "{:<26}  {:>10.2}  {:>10.2}  {:>14.2}  {:>11.2}",
-            name,
-            stats.median_us,
-            stats.p99_us,
-            stats.median_us / report.mio.median_us,
-            stats.p99_us / report.mio.p99_us
+            "echo: {} loads x {} servers x {} rounds of {:?} ...",
+            config.loads.len(),
+            servers.len(),
+            config.rounds,
+            config.measure
         );
+        let report = echo::run(&servers, &config)?;
+        match report.pinned {
+            Some((client, server)) => {
+                println!("  load generator on CPU {client}, servers on CPU {server}")
+            }
+            None => println!("  one CPU: load generator and servers share it"),
+        }
+        results.echo = Some(report);
+    }
+    if wanted("syscalls") {
+        let config = if args.quick {
+            syscalls::Config::quick()
+        } else {
+            syscalls::Config::full()
+        };
+        let tools = syscalls::Tool::available();
+        if tools.is_empty() {
+            println!("syscalls: skipped: neither perf nor strace is installed");
+        } else {
+            let mut by_tool = Vec::new();
+            for tool in tools {
+                println!("syscalls: counting with {} ...", tool.name());
+                let counts = syscalls::run(&tool, &servers, &config)?;
+                by_tool.push((tool, counts));
+            }
+            results.syscalls = Some(Syscalls {
+                servers: servers.iter().map(|s| s.name).collect(),
+                by_tool,
+            });
+        }
+    }
+    if wanted("scaling") {
+        let config = if args.quick {
+            scaling::Config::quick()
+        } else {
+            scaling::Config::full()
+        };
+        println!("scaling: N = {:?} ...", config.sizes);
+        let report = scaling::run(&config)?;
+        if let Some(cap) = report.cap {
+            println!(
+                "  N capped at {cap}: RLIMIT_NOFILE is {} (hard limit {})",
+                limit.soft, limit.hard
+            );
+        }
+        results.scaling = Some(report);
+    }
+    if wanted("wakeup") {
+        let config = if args.quick {
+            wakeup::Config::quick()
+        } else {
+            wakeup::Config::full()
+        };
+        println!("wakeup: {} round trips per way ...", config.round_trips);
+        results.wakeup = Some(wakeup::run(&config)?);
+    }
+    print!("{}", results.text());
+    if let Some(dir) = &args.out {
+        println!();
+        for path in results.write(dir)? {
+            println!("wrote {path}");
+        }
     }
     Ok(())
 }

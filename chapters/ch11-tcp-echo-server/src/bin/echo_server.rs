@@ -8,35 +8,12 @@
 // CI starts it, checks that it echoes, and stops it with SIGTERM:
 // ci: server
 
-use ch11_tcp_echo_server::{ABOUT, Config, Server};
+use ch11_tcp_echo_server::{ABOUT, Config, serve};
 use echo_harness::cli;
-use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 // ANCHOR: main
 fn main() -> ExitCode {
-    cli::run("echo_server", ABOUT, serve)
-}
-
-fn serve(addr: SocketAddr) -> io::Result<()> {
-    // Signals are blocked here, on the main thread, before any other
-    // thread could exist: the signalfd is the only way they arrive.
-    let server = Server::bind(addr, Config::default())?;
-    // `writeln!`, not `println!`: a stdout nobody reads any more is an
-    // error on stderr and exit status 1, not a panic.
-    let mut stdout = io::stdout();
-    writeln!(stdout, "listening on {}", server.local_addr())?;
-    stdout.flush()?;
-    let report = server.run()?;
-    writeln!(
-        stdout,
-        "stopped by {}: {} connections accepted, {} closed at shutdown, {} bytes echoed",
-        report.stopped_by,
-        report.stats.accepted,
-        report.stats.closed_at_shutdown,
-        report.stats.bytes_echoed
-    )?;
-    Ok(())
+    cli::run("echo_server", ABOUT, |addr| serve(addr, Config::default()))
 }
 // ANCHOR_END: main
