@@ -106,3 +106,145 @@ pub fn on_cpu<T: Send>(
             .map_err(|_| io::Error::other("a measurement panicked"))?
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ch01_raw_syscalls::error::errno;
+
+    /// The CPU the calling thread is running on now.
+    fn current_cpu() -> usize {
+        // SAFETY: sched_getcpu takes no arguments and only returns a number.
+        let cpu = unsafe { libc::sched_getcpu() };
+        usize::try_from(cpu).expect("sched_getcpu failed")
+    }
+
+    /// A CPU number below CPU_SETSIZE that this machine has not got.
+    fn missing_cpu() -> usize {
+        libc::CPU_SETSIZE as usize - 1
+    }
+
+    #[test]
+    fn allowed_cpus_are_a_sorted_set_that_includes_the_current_one() -> io::Result<()> {
+        let cpus = allowed()?;
+        assert!(!cpus.is_empty(), "a thread runs somewhere");
+        assert!(cpus.windows(2).all(|w| w[0] < w[1]), "{cpus:?}");
+        assert!(cpus.contains(&current_cpu()), "{cpus:?}");
+        // The standard library counts these, less any cgroup CPU quota.
+        let available = std::thread::available_parallelism()?.get();
+        assert!(
+            available <= cpus.len(),
+            "{available} CPUs, {cpus:?} allowed"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn pair_is_the_first_two_allowed_cpus() -> io::Result<()> {
+        let cpus = allowed()?;
+        match pair()? {
+            Some((client, server)) => assert_eq!([client, server], cpus[..2]),
+            None => assert_eq!(cpus.len(), 1),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn on_cpu_runs_there_and_leaves_the_caller_as_it_was() -> io::Result<()> {
+        let before = allowed()?;
+        for &cpu in &before {
+            let (ran_on, could_use) = on_cpu(Some(cpu), || Ok((current_cpu(), allowed()?)))?;
+            assert_eq!(ran_on, cpu, "on_cpu(Some({cpu})) ran on CPU {ran_on}");
+            assert_eq!(could_use, [cpu], "pinned to {cpu}");
+            assert_eq!(allowed()?, before, "the caller's CPUs changed");
+        }
+        // No CPU: the thread may run wherever the caller may.
+        let could_use = on_cpu(None, allowed)?;
+        assert_eq!(could_use, before);
+        Ok(())
+    }
+
+    #[test]
+    fn on_cpu_returns_errors_and_panics_as_errors() {
+        let e = on_cpu(None, || -> io::Result<()> {
+            Err(io::Error::other("inner"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "inner");
+        let e = on_cpu(None, || -> io::Result<()> { panic!("on purpose") }).unwrap_err();
+        assert!(e.to_string().contains("panicked"), "{e}");
+    }
+
+    #[test]
+    fn pin_current_thread_narrows_this_thread_only() -> io::Result<()> {
+        let before = allowed()?;
+        let last = *before.last().expect("some CPU");
+        let inside = std::thread::spawn(move || {
+            pin_current_thread(last)?;
+            Ok::<_, io::Error>((allowed()?, current_cpu()))
+        })
+        .join()
+        .expect("the pinned thread panicked")?;
+        assert_eq!(inside, (vec![last], last));
+        assert_eq!(allowed()?, before);
+        Ok(())
+    }
+
+    #[test]
+    fn pin_command_pins_the_child_from_its_start() -> io::Result<()> {
+        for cpu in allowed()? {
+            let mut command = Command::new("/bin/cat");
+            command.arg("/proc/self/status");
+            pin_command(&mut command, cpu)?;
+            let output = command.output()?;
+            assert!(output.status.success(), "{output:?}");
+            let status = String::from_utf8_lossy(&output.stdout);
+            let list = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(str::trim);
+            assert_eq!(list, Some(cpu.to_string().as_str()), "{status}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn cpus_that_do_not_exist_are_invalid_input() -> io::Result<()> {
+        let size = libc::CPU_SETSIZE as usize;
+        // Beyond the set: refused before any call.
+        let e = pin_current_thread(size).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("CPU_SETSIZE"), "{e}");
+        let e = pin_command(&mut Command::new("/bin/true"), size).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+        let mut ran = false;
+        let e = on_cpu(Some(size), || {
+            ran = true;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+        assert!(
+            !ran,
+            "the function ran although its thread could not be pinned"
+        );
+
+        // In the set, but not on this machine: the kernel says EINVAL.
+        let missing = missing_cpu();
+        assert!(
+            !allowed()?.contains(&missing),
+            "this machine has CPU {missing}"
+        );
+        let e = on_cpu(Some(missing), || Ok(())).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+        assert_eq!(errno(&e), Some(libc::EINVAL), "{e}");
+        assert!(e.to_string().contains("sched_setaffinity"), "{e}");
+        // A child that cannot be pinned does not start.
+        let mut command = Command::new("/bin/true");
+        pin_command(&mut command, missing)?;
+        let e = command.status().unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+        Ok(())
+    }
+}

@@ -260,3 +260,110 @@ fn failed(spec: &ServerSpec, process: &ServerProcess, load: Load, error: io::Err
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(connections: usize, message: usize) -> Load {
+        Load {
+            connections,
+            message,
+        }
+    }
+
+    #[test]
+    fn configs_list_every_size_for_every_connection_count() {
+        let full = Config::full();
+        assert_eq!(
+            full.loads,
+            [
+                load(1, 64),
+                load(64, 64),
+                load(1000, 64),
+                load(1, 16384),
+                load(64, 16384),
+                load(1000, 16384),
+            ]
+        );
+        assert_eq!(
+            (full.rounds, full.warmup, full.measure),
+            (5, Duration::from_millis(200), Duration::from_millis(800))
+        );
+        let quick = Config::quick();
+        assert_eq!(
+            quick.loads,
+            [load(1, 64), load(64, 64), load(1, 16384), load(64, 16384)]
+        );
+        assert_eq!(
+            (quick.rounds, quick.warmup, quick.measure),
+            (1, Duration::from_millis(20), Duration::from_millis(100))
+        );
+    }
+
+    fn sample(round_trips: u64, millis: u64, latencies_ns: Vec<u64>) -> Sample {
+        Sample {
+            round_trips,
+            elapsed: Duration::from_millis(millis),
+            latencies_ns,
+        }
+    }
+
+    #[test]
+    fn figures_pool_the_rounds() {
+        // 300 round trips in 0.5 s and 100 in 0.5 s: 400/s in all, though
+        // the rounds ran at 600/s and 200/s.
+        let first: Vec<u64> = (1..=100).map(|i| i * 1000).collect();
+        let second: Vec<u64> = (101..=200).map(|i| i * 1000).collect();
+        let mut runs = [
+            Run {
+                sample: sample(300, 500, first),
+                server_cpu: Duration::from_millis(30),
+            },
+            Run {
+                sample: sample(100, 500, second),
+                server_cpu: Duration::from_millis(10),
+            },
+        ];
+        let figures = Figures::from_runs(&mut runs);
+        assert_eq!(figures.round_trips, 400);
+        assert_eq!(figures.per_second, 400.0);
+        assert_eq!(figures.rounds, [600.0, 200.0]);
+        // The latencies of both rounds together: 1 µs to 200 µs.
+        assert_eq!(figures.p50_us, 100.0);
+        assert_eq!(figures.p99_us, 198.0);
+        // 40 ms of server CPU over 400 round trips.
+        assert_eq!(figures.server_cpu_us, 100.0);
+        assert!(
+            runs.iter().all(|r| r.sample.latencies_ns.is_empty()),
+            "the latencies were moved out, not copied"
+        );
+    }
+
+    #[test]
+    fn figures_of_no_round_trips_do_not_divide_by_zero_cpu() {
+        let mut runs = [Run {
+            sample: sample(0, 100, Vec::new()),
+            server_cpu: Duration::from_millis(10),
+        }];
+        let figures = Figures::from_runs(&mut runs);
+        assert_eq!((figures.round_trips, figures.per_second), (0, 0.0));
+        assert_eq!((figures.p50_us, figures.p99_us), (0.0, 0.0));
+        assert_eq!(
+            figures.server_cpu_us, 10_000.0,
+            "CPU over max(1, 0) round trips"
+        );
+    }
+
+    #[test]
+    fn reports_find_servers_by_name() {
+        let report = Report {
+            servers: vec!["book", "mio", "rustix"],
+            cells: Vec::new(),
+            pinned: None,
+        };
+        assert_eq!(report.index_of("mio"), Some(1));
+        assert_eq!(report.index_of("rustix"), Some(2));
+        assert_eq!(report.index_of("calloop"), None);
+    }
+}

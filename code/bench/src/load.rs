@@ -312,6 +312,75 @@ pub fn percentile(values: &mut [u64], pct: f64) -> u64 {
         return 0;
     }
     values.sort_unstable();
-    let rank = ((pct / 100.0) * values.len() as f64).ceil() as usize;
+    // pct × n first: for a whole pct and n the product is exact, and so is
+    // the rank (0.07 × 100 would be 7.000000000000001, rank 8).
+    let rank = (pct * values.len() as f64 / 100.0).ceil() as usize;
     values[rank.clamp(1, values.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_is_the_nearest_rank_of_the_sorted_values() {
+        // 1..=100 in a scrambled order: the p-th percentile is p itself.
+        let mut values: Vec<u64> = (1..=100).map(|i| (i * 37) % 101).collect();
+        assert_eq!(values.len(), 100);
+        assert_eq!(percentile(&mut values, 50.0), 50);
+        assert_eq!(percentile(&mut values, 99.0), 99);
+        assert_eq!(percentile(&mut values, 100.0), 100);
+        assert_eq!(percentile(&mut values, 0.0), 1, "p0 is the smallest");
+        assert!(values.is_sorted(), "percentile sorts what it is given");
+        // Every whole percentile of 1..=100 is itself, and of 1..=1000 ten
+        // times itself: no rounding error moves a rank.
+        for pct in 1..=100u64 {
+            assert_eq!(
+                percentile(&mut values, pct as f64),
+                pct,
+                "p{pct} of 1..=100"
+            );
+        }
+        let mut thousand: Vec<u64> = (1..=1000).collect();
+        for pct in 1..=100u64 {
+            assert_eq!(
+                percentile(&mut thousand, pct as f64),
+                10 * pct,
+                "p{pct} of 1..=1000"
+            );
+        }
+
+        // Between ranks, the next rank up: ceil(p / 100 × n).
+        let mut four = [40, 10, 30, 20];
+        assert_eq!(percentile(&mut four, 25.0), 10);
+        assert_eq!(percentile(&mut four, 26.0), 20);
+        assert_eq!(percentile(&mut four, 50.0), 20);
+        assert_eq!(percentile(&mut four, 75.0), 30);
+        assert_eq!(percentile(&mut four, 76.0), 40);
+        assert_eq!(percentile(&mut [7], 1.0), 7);
+        assert_eq!(percentile(&mut [7], 99.0), 7);
+    }
+
+    #[test]
+    fn percentile_of_nothing_is_zero() {
+        assert_eq!(percentile(&mut [], 50.0), 0);
+        assert_eq!(percentile(&mut [], 99.0), 0);
+    }
+
+    #[test]
+    fn load_labels_use_kib_only_for_whole_kibibytes() {
+        let label = |connections, message| {
+            Load {
+                connections,
+                message,
+            }
+            .label()
+        };
+        assert_eq!(label(64, 64), "64 × 64 B");
+        assert_eq!(label(1000, 16 * 1024), "1000 × 16 KiB");
+        assert_eq!(label(3, 1000), "3 × 1000 B");
+        assert_eq!(label(1, 1024), "1 × 1 KiB");
+        assert_eq!(label(1, 1536), "1 × 1536 B");
+        assert_eq!(label(2, 1024 * 1024), "2 × 1024 KiB");
+    }
 }

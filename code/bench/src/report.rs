@@ -222,14 +222,25 @@ impl Results {
             ("poll / epoll_wait", true),
         ]);
         for row in &report.rows {
+            let dash = || "–".to_owned();
             table.row(vec![
                 thousands(row.idle as f64),
                 thousands(row.epoll_ns),
-                thousands(row.poll_ns),
-                format!("{:.1}", row.ratio()),
+                row.poll_ns.map_or_else(dash, thousands),
+                row.ratio().map_or_else(dash, |r| format!("{r:.1}")),
             ]);
         }
-        Some(table.render())
+        let mut out = table.render();
+        if let Some(fit) = report.fit {
+            let _ = write!(
+                out,
+                "\nAbove N = {} this process could not hold every fd (`RLIMIT_NOFILE`): \
+                 the idle fds were registered, then held open by other processes, and \
+                 `poll`, which needs them all open in the caller, was not measured.\n",
+                thousands(fit as f64)
+            );
+        }
+        Some(out)
     }
 
     /// The wake-up table: median and p99 round trip of each way.
@@ -377,16 +388,20 @@ impl Results {
 
     fn scaling_chart(&self) -> io::Result<String> {
         let report = self.scaling.as_ref().expect("called with a scaling report");
-        let line = |name, f: fn(&scaling::Row) -> f64| Line {
+        let line = |name, f: fn(&scaling::Row) -> Option<f64>| Line {
             name,
-            points: report.rows.iter().map(|r| (r.idle as f64, f(r))).collect(),
+            points: report
+                .rows
+                .iter()
+                .filter_map(|r| Some((r.idle as f64, f(r)?)))
+                .collect(),
         };
         plot::log_log_lines(
             "One call with one ready fd among N idle ones (lower is better)",
             "idle fds registered (N)",
             "nanoseconds per call",
             &[
-                line("epoll_wait", |r| r.epoll_ns),
+                line("epoll_wait", |r| Some(r.epoll_ns)),
                 line("poll", |r| r.poll_ns),
             ],
         )
@@ -511,4 +526,587 @@ pub fn machine() -> String {
     table.row(vec!["kernel".into(), format!("Linux {kernel}")]);
     table.row(vec!["compiler".into(), rustc]);
     table.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Load;
+    use crate::syscalls::Count;
+    use std::path::PathBuf;
+
+    const SERVERS: [&str; 5] = ["book", "book ET", "mio", "calloop", "rustix"];
+
+    /// The cells of a rendered table line, trimmed.
+    fn cells(line: &str) -> Vec<&str> {
+        let inner = line
+            .strip_prefix('|')
+            .and_then(|l| l.strip_suffix('|'))
+            .unwrap_or_else(|| panic!("not a table line: {line:?}"));
+        inner.split('|').map(str::trim).collect()
+    }
+
+    /// Checks what every rendered table must be, and returns its lines:
+    /// the header is `header`, the separator marks exactly the columns in
+    /// `right` as right-aligned (`---:`), every line has the same length
+    /// (the columns are padded), and there are `rows` rows.
+    fn check_table<'t>(
+        table: &'t str,
+        header: &[&str],
+        right: &[bool],
+        rows: usize,
+    ) -> Vec<&'t str> {
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines.len(),
+            2 + rows,
+            "header, separator and {rows} rows:\n{table}"
+        );
+        assert_eq!(cells(lines[0]), header, "header:\n{table}");
+        let separator = cells(lines[1]);
+        assert_eq!(separator.len(), header.len());
+        for (i, cell) in separator.iter().enumerate() {
+            assert!(
+                cell.len() >= 3 && cell[..cell.len() - 1].chars().all(|c| c == '-'),
+                "separator cell {cell:?}:\n{table}"
+            );
+            assert_eq!(
+                cell.ends_with(':'),
+                right[i],
+                "column {i} ({}):\n{table}",
+                header[i]
+            );
+        }
+        let width = lines[0].chars().count();
+        for line in &lines {
+            assert_eq!(
+                line.chars().count(),
+                width,
+                "unpadded line {line:?}:\n{table}"
+            );
+        }
+        // A right-aligned cell ends next to its column's right border, a
+        // left-aligned one starts next to its left border.
+        for line in &lines[2..] {
+            for (i, cell) in line[1..line.len() - 1].split('|').enumerate() {
+                // One space, and no padding, between a cell and the
+                // border it is aligned to.
+                let aligned = if right[i] {
+                    cell.starts_with(' ') && cell.ends_with(' ') && !cell.ends_with("  ")
+                } else {
+                    cell.ends_with(' ') && cell.starts_with(' ') && !cell.starts_with("  ")
+                };
+                assert!(aligned, "column {i} ({}) misaligned in {line:?}", header[i]);
+            }
+        }
+        lines
+    }
+
+    fn figures(
+        per_second: f64,
+        rounds: Vec<f64>,
+        p50_us: f64,
+        p99_us: f64,
+        cpu: f64,
+    ) -> echo::Figures {
+        echo::Figures {
+            round_trips: 1000,
+            per_second,
+            rounds,
+            p50_us,
+            p99_us,
+            server_cpu_us: cpu,
+        }
+    }
+
+    fn echo_report() -> echo::Report {
+        echo::Report {
+            servers: SERVERS.to_vec(),
+            cells: vec![
+                echo::Cell {
+                    load: Load {
+                        connections: 2,
+                        message: 64,
+                    },
+                    figures: vec![
+                        figures(60_000.0, vec![59_000.4, 61_000.0], 12.4, 40.6, 10.0),
+                        figures(48_000.0, vec![48_000.0, 48_000.0], 15.0, 50.0, 12.0),
+                        figures(40_000.0, vec![39_999.6, 40_000.4], 20.0, 60.0, 8.0),
+                        figures(30_000.0, vec![25_000.0, 35_000.0], 30.0, 90.0, 16.0),
+                        figures(50_000.0, vec![50_000.0, 50_000.0], 18.0, 55.0, 4.0),
+                    ],
+                },
+                echo::Cell {
+                    load: Load {
+                        connections: 1000,
+                        message: 16 * 1024,
+                    },
+                    figures: vec![figures(1_234_567.8, vec![1_000_000.0], 1.0, 2.0, 1.0); 5],
+                },
+            ],
+            pinned: Some((0, 1)),
+        }
+    }
+
+    fn counts(round_trips: u64, calls: &[(&str, u64, u64)]) -> Counts {
+        Counts {
+            round_trips,
+            by_call: calls
+                .iter()
+                .map(|&(name, calls, errors)| (name.to_owned(), Count { calls, errors }))
+                .collect(),
+        }
+    }
+
+    fn syscall_counts() -> Vec<Counts> {
+        vec![
+            // book: one wait, one read, one send.
+            counts(
+                100,
+                &[
+                    ("epoll_wait", 100, 0),
+                    ("recvfrom", 100, 0),
+                    ("sendto", 100, 0),
+                ],
+            ),
+            // book ET: reads until EAGAIN.
+            counts(
+                100,
+                &[
+                    ("epoll_wait", 100, 0),
+                    ("recvfrom", 200, 100),
+                    ("sendto", 100, 0),
+                ],
+            ),
+            // mio: epoll_pwait, and EAGAIN too.
+            counts(
+                100,
+                &[
+                    ("epoll_pwait", 100, 0),
+                    ("recvfrom", 200, 100),
+                    ("sendto", 100, 0),
+                ],
+            ),
+            // calloop: also re-arms and wakes itself through an eventfd.
+            counts(
+                100,
+                &[
+                    ("epoll_wait", 100, 0),
+                    ("recvfrom", 200, 100),
+                    ("sendto", 100, 0),
+                    ("epoll_ctl", 100, 0),
+                    ("read", 50, 0),
+                    ("write", 50, 0),
+                ],
+            ),
+            // rustix: read and write on the sockets.
+            counts(
+                100,
+                &[
+                    ("epoll_wait", 100, 0),
+                    ("read", 200, 100),
+                    ("write", 100, 0),
+                ],
+            ),
+        ]
+    }
+
+    fn wakeup_stats(median_us: f64, p99_us: f64) -> wakeup::Stats {
+        wakeup::Stats {
+            median_us,
+            p99_us,
+            round_trips: 100,
+            wakes_sent: 200,
+            wakes_received: 200,
+            threads_joined: 1,
+        }
+    }
+
+    fn wakeup_report() -> wakeup::Report {
+        wakeup::Report {
+            book: wakeup_stats(9.0, 30.0),
+            mio: wakeup_stats(10.0, 20.0),
+            park: wakeup_stats(5.0, 25.0),
+        }
+    }
+
+    fn all() -> Results {
+        Results {
+            quick: false,
+            echo: Some(echo_report()),
+            syscalls: Some(Syscalls {
+                servers: SERVERS.to_vec(),
+                by_tool: vec![
+                    (Tool::Perf(PathBuf::from("/usr/bin/perf")), syscall_counts()),
+                    (
+                        Tool::Strace(PathBuf::from("/usr/bin/strace")),
+                        syscall_counts(),
+                    ),
+                ],
+            }),
+            scaling: None,
+            wakeup: Some(wakeup_report()),
+        }
+    }
+
+    #[test]
+    fn thousands_groups_digits_by_three_and_rounds() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(7.0), "7");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(999.6), "1,000");
+        assert_eq!(thousands(1000.0), "1,000");
+        assert_eq!(thousands(12_345.0), "12,345");
+        assert_eq!(thousands(123_456.0), "123,456");
+        assert_eq!(thousands(1_234_567.8), "1,234,568");
+        assert_eq!(thousands(1e9), "1,000,000,000");
+        assert_eq!(thousands(-1234.4), "-1,234");
+        assert_eq!(thousands(-999.0), "-999");
+        assert_eq!(thousands(-0.4), "0", "no minus sign on a zero");
+    }
+
+    #[test]
+    fn tables_pad_columns_and_align_numbers_right() {
+        let mut table = Table::new(&[("name", false), ("µs", true)]);
+        table.row(vec!["a".into(), "1".into()]);
+        table.row(vec!["longer – name".into(), "12,345".into()]);
+        assert_eq!(
+            table.render(),
+            "\
+| name          |     µs |
+| ------------- | -----: |
+| a             |      1 |
+| longer – name | 12,345 |
+"
+        );
+        // Columns are never narrower than three dashes.
+        let mut narrow = Table::new(&[("x", true), ("y", false)]);
+        narrow.row(vec!["1".into(), "2".into()]);
+        assert_eq!(
+            narrow.render(),
+            "|   x | y   |\n| --: | --- |\n|   1 | 2   |\n"
+        );
+    }
+
+    #[test]
+    fn echo_table_has_a_row_per_load_and_server_with_ratios_to_mio() {
+        let results = all();
+        let table = results.echo_table().expect("an echo report makes a table");
+        let header = [
+            "load",
+            "server",
+            "round trips/s",
+            "vs mio",
+            "p50 µs",
+            "p99 µs",
+            "server CPU µs/rt",
+            "vs mio",
+            "slowest–fastest round",
+        ];
+        let right = [false, false, true, true, true, true, true, true, true];
+        let lines = check_table(&table, &header, &right, 10);
+        let rows: Vec<Vec<&str>> = lines[2..].iter().map(|l| cells(l)).collect();
+        assert_eq!(
+            rows[0],
+            [
+                "2 × 64 B",
+                "book",
+                "60,000",
+                "1.50",
+                "12",
+                "41",
+                "10.00",
+                "1.25",
+                "59,000–61,000"
+            ]
+        );
+        assert_eq!(rows[1][1..4], ["book ET", "48,000", "1.20"]);
+        assert_eq!(
+            rows[2],
+            [
+                "2 × 64 B",
+                "mio",
+                "40,000",
+                "1.00",
+                "20",
+                "60",
+                "8.00",
+                "1.00",
+                "40,000–40,000"
+            ]
+        );
+        assert_eq!(rows[3][7..], ["2.00", "25,000–35,000"]);
+        assert_eq!(rows[4][7], "0.50");
+        for (row, name) in rows[5..].iter().zip(SERVERS) {
+            assert_eq!(row[..4], ["1000 × 16 KiB", name, "1,234,568", "1.00"]);
+        }
+        // Without mio there is nothing to compare with, and no table.
+        let mut without = all();
+        if let Some(report) = &mut without.echo {
+            report.servers[2] = "not mio";
+        }
+        assert_eq!(without.echo_table(), None);
+        assert_eq!(Results::default().echo_table(), None);
+    }
+
+    #[test]
+    fn syscalls_tables_one_per_tool_sort_calls_into_kinds() {
+        let table = all().syscalls_table().expect("counts make tables");
+        let header = [
+            "server",
+            "epoll_wait",
+            "recvfrom",
+            "of which EAGAIN",
+            "sendto",
+            "epoll_ctl",
+            "other",
+            "total",
+            "vs mio",
+        ];
+        let right = [false, true, true, true, true, true, true, true, true];
+        let parts: Vec<&str> = table.split("Counted with ").skip(1).collect();
+        assert_eq!(parts.len(), 2, "one table per tool:\n{table}");
+        for (part, tool) in parts.iter().zip(["perf stat", "strace -c"]) {
+            let (intro, table) = part.split_once("\n\n").expect("a line, then the table");
+            assert_eq!(
+                intro,
+                format!("`{tool}`, 100 round trips of 64 bytes on one connection:")
+            );
+            let lines = check_table(table.trim_end(), &header, &right, 5);
+            let rows: Vec<Vec<&str>> = lines[2..].iter().map(|l| cells(l)).collect();
+            assert_eq!(
+                rows[0],
+                [
+                    "book", "1.00", "1.00", "0.00", "1.00", "0.00", "0.00", "3.00", "0.75"
+                ]
+            );
+            assert_eq!(
+                rows[1],
+                [
+                    "book ET", "1.00", "2.00", "1.00", "1.00", "0.00", "0.00", "4.00", "1.00"
+                ]
+            );
+            assert_eq!(
+                rows[2],
+                [
+                    "mio", "1.00", "2.00", "1.00", "1.00", "0.00", "0.00", "4.00", "1.00"
+                ]
+            );
+            assert_eq!(
+                rows[3],
+                [
+                    "calloop", "1.00", "2.00", "1.00", "1.00", "1.00", "1.00", "6.00", "1.50"
+                ]
+            );
+            assert_eq!(
+                rows[4],
+                [
+                    "rustix", "1.00", "2.00", "1.00", "1.00", "0.00", "0.00", "4.00", "1.00"
+                ]
+            );
+        }
+        // Without mio, the ratio column says there is none.
+        let mut without = all();
+        if let Some(syscalls) = &mut without.syscalls {
+            syscalls.servers[2] = "not mio";
+        }
+        let table = without.syscalls_table().expect("counts make tables");
+        for line in table.lines().filter(|l| l.starts_with("| book ")) {
+            assert_eq!(cells(line)[8], "–", "{line}");
+        }
+    }
+
+    #[test]
+    fn wakeup_table_compares_each_way_with_mio() {
+        let results = Results {
+            wakeup: Some(wakeup_report()),
+            ..Results::default()
+        };
+        let table = results
+            .wakeup_table()
+            .expect("a wakeup report makes a table");
+        let header = [
+            "way of waking",
+            "median µs",
+            "p99 µs",
+            "median vs mio",
+            "p99 vs mio",
+        ];
+        let lines = check_table(&table, &header, &[false, true, true, true, true], 3);
+        let rows: Vec<Vec<&str>> = lines[2..].iter().map(|l| cells(l)).collect();
+        assert_eq!(
+            rows[0],
+            ["book Waker + Epoll::wait", "9.0", "30.0", "0.90", "1.50"]
+        );
+        assert_eq!(
+            rows[1],
+            ["mio::Waker + Poll::poll", "10.0", "20.0", "1.00", "1.00"]
+        );
+        assert_eq!(
+            rows[2],
+            ["thread park/unpark", "5.0", "25.0", "0.50", "1.25"]
+        );
+    }
+
+    #[test]
+    fn kinds_sort_waits_receives_eagain_sends_and_the_rest() {
+        let all = syscall_counts();
+        let kinds = |i: usize| Kinds::of(&all[i]);
+        let k = |wait, recv_data, recv_eagain, send, ctl, other| Kinds {
+            wait,
+            recv_data,
+            recv_eagain,
+            send,
+            ctl,
+            other,
+        };
+        assert_eq!(kinds(0), k(1.0, 1.0, 0.0, 1.0, 0.0, 0.0), "book");
+        // Failed recvfrom calls are the EAGAIN ones, not data.
+        assert_eq!(kinds(1), k(1.0, 1.0, 1.0, 1.0, 0.0, 0.0), "book ET");
+        // epoll_pwait is a wait like epoll_wait.
+        assert_eq!(kinds(2), k(1.0, 1.0, 1.0, 1.0, 0.0, 0.0), "mio");
+        // Receiving with recvfrom, its read and write are of something
+        // else (an eventfd): other.
+        assert_eq!(kinds(3), k(1.0, 1.0, 1.0, 1.0, 1.0, 1.0), "calloop");
+        // Receiving with read, read and write are its receives and sends.
+        assert_eq!(kinds(4), k(1.0, 1.0, 1.0, 1.0, 0.0, 0.0), "rustix");
+
+        let more = counts(
+            10,
+            &[
+                ("epoll_pwait2", 10, 0),
+                ("recvmsg", 10, 5),
+                ("readv", 5, 5),
+                ("sendmsg", 10, 0),
+                ("writev", 10, 0),
+                ("accept4", 1, 0),
+                ("close", 1, 0),
+            ],
+        );
+        assert_eq!(Kinds::of(&more), k(1.0, 0.5, 1.0, 2.0, 0.0, 0.2));
+        // Every call is in exactly one kind: they add up to the total.
+        for c in all.iter().chain([&more]) {
+            let s = Kinds::of(c);
+            let sum = s.wait + s.recv_data + s.recv_eagain + s.send + s.ctl + s.other;
+            assert!(
+                (sum - c.total_per_round_trip()).abs() < 1e-9,
+                "{s:?} for {c:?}"
+            );
+        }
+    }
+
+    /// A fresh directory for one test's files.
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("epoll-book-report-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn listing(dir: &Path) -> io::Result<Vec<String>> {
+        let mut names = fs::read_dir(dir)?
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<Vec<String>>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    #[test]
+    fn write_puts_a_table_and_charts_per_measurement_and_the_machine() -> io::Result<()> {
+        for quick in [false, true] {
+            let dir = scratch(&format!("all-{quick}"));
+            let results = Results { quick, ..all() };
+            let written = results.write(&dir)?;
+            let expected = [
+                "echo-cpu.svg",
+                "echo-throughput.svg",
+                "echo.table",
+                "machine.table",
+                "syscalls.svg",
+                "syscalls.table",
+                "wakeup.svg",
+                "wakeup.table",
+            ];
+            assert_eq!(listing(&dir)?, expected);
+            let mut returned: Vec<String> = written.clone();
+            returned.sort();
+            let paths: Vec<String> = expected
+                .iter()
+                .map(|n| dir.join(n).display().to_string())
+                .collect();
+            assert_eq!(returned, paths, "write returns what it wrote");
+            for name in expected {
+                let text = fs::read_to_string(dir.join(name))?;
+                if name.ends_with(".svg") {
+                    assert!(
+                        text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+                        "{name}"
+                    );
+                    continue;
+                }
+                let last = text.trim_end().lines().last().unwrap_or("");
+                assert!(
+                    last.starts_with(
+                        "*Written by `cargo run --release -p bench -- --out src/ch13-performance`."
+                    ),
+                    "{name} ends with {last:?}"
+                );
+                assert_eq!(
+                    last.contains("Reduced run"),
+                    quick,
+                    "{name} (quick {quick}): {last:?}"
+                );
+            }
+            let echo = fs::read_to_string(dir.join("echo.table"))?;
+            assert!(
+                echo.starts_with(&results.echo_table().unwrap()),
+                "echo.table is the echo table"
+            );
+            let charts = fs::read_to_string(dir.join("syscalls.svg"))?;
+            assert!(
+                charts.contains("(perf stat)"),
+                "perf's counts are charted when there are some"
+            );
+            fs::remove_dir_all(&dir)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn write_of_nothing_measured_is_the_machine_alone() -> io::Result<()> {
+        let base = scratch("none");
+        let dir = base.join("made/by/write");
+        let written = Results::default().write(&dir)?;
+        assert_eq!(written, [dir.join("machine.table").display().to_string()]);
+        assert_eq!(listing(&dir)?, ["machine.table"]);
+        let text = fs::read_to_string(dir.join("machine.table"))?;
+        assert!(text.starts_with(&machine()), "{text}");
+        fs::remove_dir_all(&base)?;
+        Ok(())
+    }
+
+    #[test]
+    fn machine_names_this_kernel_and_compiler() -> io::Result<()> {
+        let table = machine();
+        let lines = check_table(&table, &["machine", ""], &[false, false], 5);
+        let rows: Vec<Vec<&str>> = lines[2..].iter().map(|l| cells(l)).collect();
+        let names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+        assert_eq!(
+            names,
+            [
+                "CPU",
+                "CPUs this process may use",
+                "memory",
+                "kernel",
+                "compiler"
+            ]
+        );
+        let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")?;
+        assert_eq!(rows[3][1], format!("Linux {}", kernel.trim()));
+        let cpus = std::thread::available_parallelism()?.get();
+        assert_eq!(rows[1][1], cpus.to_string());
+        assert!(rows[2][1].ends_with(" GiB"), "{:?}", rows[2]);
+        assert!(rows[4][1].starts_with("rustc "), "{:?}", rows[4]);
+        Ok(())
+    }
 }

@@ -11,11 +11,23 @@
 //! epoll finds the ready fd on its ready list, whatever N is; `poll` asks
 //! every one of the N + 1 files on every call. Each timed call is checked:
 //! it must report exactly one fd, the ready one, or the run fails.
+//!
+//! A process may hold only `RLIMIT_NOFILE` fds, and on a machine where the
+//! hard limit is below N + 1 and the process may not raise it, the N idle
+//! eventfds cannot all be open in it. epoll does not need them to be: an
+//! entry stays in the interest list until every fd of its open file
+//! description is closed (`man 7 epoll`), whichever process holds them.
+//! So the set is built in batches: open a batch, register it, fork a
+//! *holder* process that inherits the batch's fds and does nothing but wait,
+//! close the batch here, and go on with the next. `poll` has no such way
+//! around the limit (its `nfds` may not exceed `RLIMIT_NOFILE`, `man 2
+//! poll`, and every fd in its array must be open in the caller), so such a
+//! row has an `epoll_wait` figure only.
 
 use crate::{fd_limit, last_error};
 use ch04_libc_and_a_safe_wrapper::{Epoll, Events, IN};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 /// The sizes the book reports: N idle fds besides the ready one.
@@ -60,18 +72,21 @@ pub struct Row {
     pub idle: usize,
     /// Median nanoseconds per `epoll_wait` call.
     pub epoll_ns: f64,
-    /// Median nanoseconds per `poll` call.
-    pub poll_ns: f64,
+    /// Median nanoseconds per `poll` call, or `None` if N + 1 fds do not
+    /// fit in this process, which `poll` needs.
+    pub poll_ns: Option<f64>,
     /// How many `epoll_wait` calls were made (and checked) for this row.
     pub epoll_calls: u64,
     /// How many `poll` calls were made (and checked) for this row.
     pub poll_calls: u64,
+    /// How many of the idle fds were held open by holder processes.
+    pub parked: usize,
 }
 
 impl Row {
     /// How many times longer a `poll` call takes than an `epoll_wait` call.
-    pub fn ratio(&self) -> f64 {
-        self.poll_ns / self.epoll_ns
+    pub fn ratio(&self) -> Option<f64> {
+        self.poll_ns.map(|poll| poll / self.epoll_ns)
     }
 }
 
@@ -80,26 +95,46 @@ impl Row {
 pub struct Report {
     /// One row per size measured.
     pub rows: Vec<Row>,
-    /// The largest N that fits under `RLIMIT_NOFILE`, if some size asked
-    /// for was above it (and was measured at this N instead).
-    pub cap: Option<usize>,
+    /// The largest N that fits in this process under `RLIMIT_NOFILE`, if
+    /// some size asked for was above it: that row's idle fds were held by
+    /// holder processes, and `poll` was not measured.
+    pub fit: Option<usize>,
 }
 
 /// N idle eventfds and one ready one, registered with an epoll instance and
-/// listed in a `pollfd` array. Dropping it closes every fd it opened.
+/// listed in a `pollfd` array. Dropping it closes every fd it opened and
+/// ends its holder processes.
 #[derive(Debug)]
 pub struct FdSet {
+    // Declared first, so dropped first: the holders exit, closing the
+    // parked fds, before the instance closes.
+    holders: Option<Holders>,
     epoll: Epoll,
-    /// The idle fds, then the ready one.
+    /// The idle fds open in this process, then the ready one.
     fds: Vec<OwnedFd>,
+    /// Every fd of `fds`; empty if some idle fds are parked.
     pollfds: Vec<libc::pollfd>,
+    /// Idle fds registered and held by the holders, not open here.
+    parked: usize,
 }
 
 impl FdSet {
     /// Opens `idle` idle eventfds and one ready one. The idle fd at index
     /// `i` has token `i`; the ready fd is last, with token `idle`, both in
-    /// the epoll instance and in the `pollfd` array.
+    /// the epoll instance and in the `pollfd` array. If they do not fit in
+    /// this process ([`max_idle`]), the idle ones are parked with holder
+    /// processes, in batches that do.
     pub fn new(idle: usize) -> io::Result<FdSet> {
+        let fit = max_idle()?;
+        if idle <= fit {
+            FdSet::here(idle)
+        } else {
+            FdSet::parked(idle, fit)
+        }
+    }
+
+    /// Every fd open in this process, in the `pollfd` array too.
+    fn here(idle: usize) -> io::Result<FdSet> {
         let epoll = Epoll::new()?;
         let mut fds = Vec::with_capacity(idle + 1);
         for _ in 0..idle {
@@ -116,22 +151,85 @@ impl FdSet {
             });
         }
         Ok(FdSet {
+            holders: None,
             epoll,
             fds,
             pollfds,
+            parked: 0,
+        })
+    }
+
+    /// Every idle fd parked: opened, registered and handed to a holder in
+    /// batches of at most `batch`, then closed here. Only the ready fd
+    /// stays open in this process, and `poll` cannot be used.
+    pub fn parked(idle: usize, batch: usize) -> io::Result<FdSet> {
+        if batch == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "FdSet::parked: a batch must hold at least one fd",
+            ));
+        }
+        let epoll = Epoll::new()?;
+        let mut holders = Holders::new()?;
+        let mut token = 0;
+        while token < idle {
+            let size = batch.min(idle - token);
+            let mut fds = Vec::with_capacity(size);
+            for _ in 0..size {
+                let fd = eventfd(0)?;
+                epoll.add(&fd, IN, token as u64)?;
+                fds.push(fd);
+                token += 1;
+            }
+            holders.spawn()?;
+            // Closed here; the holder's copies keep the entries alive.
+            drop(fds);
+        }
+        holders.close_read_end();
+        let ready = eventfd(1)?;
+        epoll.add(&ready, IN, idle as u64)?;
+        Ok(FdSet {
+            holders: Some(holders),
+            epoll,
+            fds: vec![ready],
+            pollfds: Vec::new(),
+            parked: idle,
         })
     }
 
     /// How many idle fds the set holds (the ready fd's token).
     pub fn idle_count(&self) -> usize {
-        self.fds.len() - 1
+        self.parked + self.fds.len() - 1
+    }
+
+    /// The epoll instance's fd, to look at its entries in
+    /// `/proc/self/fdinfo`.
+    pub fn epoll_fd(&self) -> RawFd {
+        self.epoll.as_raw_fd()
+    }
+
+    /// How many of them are parked with holder processes.
+    pub fn parked_count(&self) -> usize {
+        self.parked
+    }
+
+    /// Whether `poll` can be used: every fd is open in this process.
+    pub fn can_poll(&self) -> bool {
+        self.holders.is_none()
     }
 
     /// Makes idle fd `index` ready too (its counter becomes 1), so that the
-    /// checks of the timed calls have something to refuse.
+    /// checks of the timed calls have something to refuse. Only an idle
+    /// fd open in this process can be: a parked one is `Unsupported`.
     /// Panics if `index` is not below [`idle_count`](FdSet::idle_count).
     pub fn wake_idle(&self, index: usize) -> io::Result<()> {
         assert!(index < self.idle_count(), "no idle fd {index}");
+        if !self.can_poll() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the idle fds are parked with holder processes",
+            ));
+        }
         write_one(&self.fds[index])
     }
 
@@ -146,6 +244,7 @@ impl FdSet {
     /// The indices into the `pollfd` array that one `poll` (timeout 0)
     /// reports with any `revents`.
     pub fn poll_ready(&mut self) -> io::Result<Vec<usize>> {
+        self.check_can_poll()?;
         self.poll_once()?;
         Ok(self
             .pollfds
@@ -187,6 +286,7 @@ impl FdSet {
     /// returns how long they took. Fails unless every call reports exactly
     /// one fd, the ready one, with `POLLIN`.
     pub fn time_poll(&mut self, calls: u64) -> io::Result<Duration> {
+        self.check_can_poll()?;
         let start = Instant::now();
         for _ in 0..calls {
             let n = self.poll_once()?;
@@ -201,6 +301,20 @@ impl FdSet {
             }
         }
         Ok(start.elapsed())
+    }
+
+    fn check_can_poll(&self) -> io::Result<()> {
+        if self.can_poll() {
+            return Ok(());
+        }
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "poll needs all {} fds open in this process; {} are parked",
+                self.idle_count() + 1,
+                self.parked
+            ),
+        ))
     }
 
     /// One `poll` over the whole array with timeout 0; returns its count.
@@ -284,34 +398,122 @@ fn measure(
 pub fn measure_size(config: &Config, idle: usize) -> io::Result<Row> {
     let mut set = FdSet::new(idle)?;
     let (epoll_ns, epoll_calls) = measure(config, |calls| set.time_epoll(calls))?;
-    let (poll_ns, poll_calls) = measure(config, |calls| set.time_poll(calls))?;
+    let (poll_ns, poll_calls) = if set.can_poll() {
+        let (ns, calls) = measure(config, |calls| set.time_poll(calls))?;
+        (Some(ns), calls)
+    } else {
+        (None, 0)
+    };
     Ok(Row {
         idle,
         epoll_ns,
         poll_ns,
         epoll_calls,
         poll_calls,
+        parked: set.parked_count(),
     })
 }
 
 /// Runs the measurement at every size of `config`. A size above
-/// [`max_idle`] is measured at `max_idle` instead (once), and the report
-/// says so in [`Report::cap`].
+/// [`max_idle`] is measured with its idle fds parked, `epoll_wait` only;
+/// then [`max_idle`] itself is measured too, the largest N for `poll`, and
+/// the report gives it in [`Report::fit`].
 pub fn run(config: &Config) -> io::Result<Report> {
     let fit = max_idle()?;
-    let mut cap = None;
-    let mut rows: Vec<Row> = Vec::new();
-    for &asked in &config.sizes {
-        let idle = if asked > fit {
-            cap = Some(fit);
-            fit
-        } else {
-            asked
-        };
-        if rows.last().is_some_and(|row| row.idle == idle) {
-            continue;
-        }
+    let over = config.sizes.iter().any(|&idle| idle > fit);
+    let mut sizes = config.sizes.clone();
+    if over && !sizes.contains(&fit) {
+        // The largest N that poll can be measured at too.
+        sizes.push(fit);
+        sizes.sort_unstable();
+    }
+    let mut rows = Vec::with_capacity(sizes.len());
+    for idle in sizes {
         rows.push(measure_size(config, idle)?);
     }
-    Ok(Report { rows, cap })
+    Ok(Report {
+        rows,
+        fit: over.then_some(fit),
+    })
+}
+
+/// The holder processes of parked fds, and the pipe that keeps them
+/// waiting: each blocks reading it, and exits when the read returns, which
+/// it does once every write end is closed. Dropping this closes this
+/// process's write end and waits for every holder to exit.
+#[derive(Debug)]
+struct Holders {
+    /// `None` once dropped: the holders then read end-of-file.
+    write_end: Option<OwnedFd>,
+    /// Given to each holder; closed here once the last one is made.
+    read_end: Option<OwnedFd>,
+    pids: Vec<libc::pid_t>,
+}
+
+impl Holders {
+    fn new() -> io::Result<Holders> {
+        let mut ends = [0 as RawFd; 2];
+        // SAFETY: `ends` is a live array of two ints, which pipe2 fills
+        // with the read and the write end.
+        if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+            return Err(last_error("pipe2"));
+        }
+        // SAFETY: pipe2 just opened both fds, and nothing else owns them.
+        let (read_end, write_end) =
+            unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+        Ok(Holders {
+            write_end: Some(write_end),
+            read_end: Some(read_end),
+            pids: Vec::new(),
+        })
+    }
+
+    /// Forks a holder: a copy of this process that keeps every fd open now
+    /// (the batch to park among them) until the pipe is closed.
+    fn spawn(&mut self) -> io::Result<()> {
+        let (Some(read_end), Some(write_end)) = (&self.read_end, &self.write_end) else {
+            return Err(io::Error::other("the holders' pipe is closed"));
+        };
+        let (read_fd, write_fd) = (read_end.as_raw_fd(), write_end.as_raw_fd());
+        // SAFETY: the child runs only async-signal-safe calls (close, read,
+        // _exit) on fds it inherited, touches no lock or allocator, and
+        // never returns into Rust code: it is safe to fork even with other
+        // threads running.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: as above; the byte is a live local the kernel writes.
+            unsafe {
+                // Its copy of the write end would keep its own read from
+                // ever seeing end-of-file.
+                libc::close(write_fd);
+                let mut byte = 0u8;
+                libc::read(read_fd, (&raw mut byte).cast(), 1);
+                libc::_exit(0);
+            }
+        }
+        if pid == -1 {
+            return Err(last_error("fork"));
+        }
+        self.pids.push(pid);
+        Ok(())
+    }
+
+    /// No more holders will be made.
+    fn close_read_end(&mut self) {
+        self.read_end = None;
+    }
+}
+
+impl Drop for Holders {
+    fn drop(&mut self) {
+        self.read_end = None;
+        // Every holder's read returns 0 now, and it exits.
+        self.write_end = None;
+        for &pid in &self.pids {
+            let mut status = 0;
+            // SAFETY: `pid` is a child of this process that nothing else
+            // waits for; `status` is a live int the kernel writes.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+        }
+    }
 }

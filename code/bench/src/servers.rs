@@ -96,3 +96,27 @@ fn build(target_dir: &Path, profile: &str) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_include_the_reference() {
+        let names: Vec<&str> = SERVERS.iter().map(|s| s.0).collect();
+        assert_eq!(names, ["book", "book ET", "mio", "calloop", "rustix"]);
+        assert!(names.contains(&REFERENCE), "{REFERENCE} is not measured");
+    }
+
+    #[test]
+    fn each_package_is_listed_in_one_run_so_cargo_builds_it_once() {
+        // `build` drops repeated packages with `dedup`, which removes only
+        // neighbours: a package's servers must be next to each other.
+        let mut packages: Vec<&str> = SERVERS.iter().map(|s| s.1).collect();
+        packages.dedup();
+        let mut unique = packages.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(packages.len(), unique.len(), "{packages:?}");
+    }
+}
