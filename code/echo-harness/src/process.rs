@@ -220,6 +220,20 @@ impl ServerProcess {
         }
     }
 
+    /// Waits (at most `timeout`) until the server has at least `count` fds
+    /// open, and returns how many it last had: for a test that wants to
+    /// see it hold many connections at once.
+    pub fn wait_for_open_fds_count(&self, count: usize, timeout: Duration) -> io::Result<usize> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let open = self.open_fds()?.len();
+            if open >= count || Instant::now() >= deadline {
+                return Ok(open);
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The CPU time (user + system) the server has used so far, from
     /// fields 14 and 15 of `/proc/<pid>/stat`.
     pub fn cpu_time(&self) -> io::Result<Duration> {
