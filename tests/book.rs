@@ -320,8 +320,13 @@ fn summary_entries_have_pages_and_every_page_is_in_the_summary() {
         );
     }
     let linked: BTreeSet<&PathBuf> = links.iter().collect();
+    // Two pages are not chapters: the summary itself, and src/404.md, which
+    // mdBook renders as 404.html (the page a web server shows for an
+    // address that has none) and which no reader reaches through the
+    // table of contents.
+    let not_chapters = [root().join("src/SUMMARY.md"), root().join("src/404.md")];
     for page in pages() {
-        if page.file_name().is_some_and(|n| n == "SUMMARY.md") {
+        if not_chapters.contains(&page) {
             continue;
         }
         assert!(
@@ -595,4 +600,89 @@ fn section_headings_give_snippet_tests_readable_names() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The crates a snippet may use and still run on the Rust playground, which
+/// has the standard library and the most used crates of crates.io, `libc`
+/// among them, but none of the book's own.
+const PLAYGROUND_CRATES: &[&str] = &["std", "core", "alloc", "libc"];
+
+/// The crates the root package links snippets against, other than the
+/// playground's: every snippet that names one of them cannot run there.
+fn crates_off_the_playground() -> Vec<String> {
+    let root_package = workspace_package("epoll-book").expect("the root package");
+    root_package
+        .dependencies
+        .iter()
+        .map(|d| d.name.replace('-', "_"))
+        .filter(|name| !PLAYGROUND_CRATES.contains(&name.as_str()))
+        .collect()
+}
+
+/// Whether `code` names crate `name`: `name::`, `use name`, or `extern crate
+/// name`, not as the tail of a longer identifier.
+fn names_crate(code: &str, name: &str) -> bool {
+    let is_ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
+    let mut rest = code;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + name.len()..];
+        if !before.is_some_and(is_ident) && (after.starts_with("::") || after.starts_with(';'))
+        {
+            return true;
+        }
+        rest = &rest[at + name.len()..];
+    }
+    false
+}
+
+#[test]
+fn the_crate_rule_is_understood() {
+    assert!(names_crate("use ch04_libc_and_a_safe_wrapper::Epoll;", "ch04_libc_and_a_safe_wrapper"));
+    assert!(names_crate("let e = bench::load::Load {", "bench"));
+    assert!(names_crate("extern crate mio;", "mio"));
+    assert!(!names_crate("let workbench::x = 1;", "bench"));
+    assert!(!names_crate("// a bench of tests", "bench"));
+    assert!(!names_crate("use std::io;", "bench"));
+}
+
+#[test]
+fn only_snippets_the_playground_can_run_have_a_run_button() {
+    // mdBook puts a Run button on every `rust` block unless its info string
+    // says `noplayground`; the playground has std and libc, nothing else.
+    let off = crates_off_the_playground();
+    assert!(
+        off.iter().any(|c| c == "ch04_libc_and_a_safe_wrapper"),
+        "the root package's dependencies were not read: {off:?}"
+    );
+    let mut problems = Vec::new();
+    let mut runnable = 0;
+    for page in pages() {
+        for fence in fences(&read(&page)) {
+            let info = fence.info.as_deref().unwrap_or("");
+            if !skeptic_compiles(info) {
+                continue;
+            }
+            let marked = info
+                .split(|c: char| !(c == '_' || c == '-' || c.is_alphanumeric()))
+                .any(|word| word == "noplayground");
+            let uses: Vec<&String> = off.iter().filter(|c| names_crate(&fence.body, c)).collect();
+            match (uses.is_empty(), marked) {
+                (true, true) => problems.push(format!(
+                    "{}:{}: uses only std and libc, so it keeps its Run button: drop `noplayground`",
+                    rel(&page),
+                    fence.line
+                )),
+                (false, false) => problems.push(format!(
+                    "{}:{}: uses {uses:?}, which the playground does not have: mark it `rust,noplayground`",
+                    rel(&page),
+                    fence.line
+                )),
+                (true, false) => runnable += 1,
+                (false, true) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(runnable > 0, "no snippet keeps a Run button: the scan is broken");
 }
