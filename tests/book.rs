@@ -627,8 +627,7 @@ fn names_crate(code: &str, name: &str) -> bool {
     while let Some(at) = rest.find(name) {
         let before = rest[..at].chars().next_back();
         let after = &rest[at + name.len()..];
-        if !before.is_some_and(is_ident) && (after.starts_with("::") || after.starts_with(';'))
-        {
+        if !before.is_some_and(is_ident) && (after.starts_with("::") || after.starts_with(';')) {
             return true;
         }
         rest = &rest[at + name.len()..];
@@ -638,7 +637,10 @@ fn names_crate(code: &str, name: &str) -> bool {
 
 #[test]
 fn the_crate_rule_is_understood() {
-    assert!(names_crate("use ch04_libc_and_a_safe_wrapper::Epoll;", "ch04_libc_and_a_safe_wrapper"));
+    assert!(names_crate(
+        "use ch04_libc_and_a_safe_wrapper::Epoll;",
+        "ch04_libc_and_a_safe_wrapper"
+    ));
     assert!(names_crate("let e = bench::load::Load {", "bench"));
     assert!(names_crate("extern crate mio;", "mio"));
     assert!(!names_crate("let workbench::x = 1;", "bench"));
@@ -684,5 +686,8 @@ fn only_snippets_the_playground_can_run_have_a_run_button() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(runnable > 0, "no snippet keeps a Run button: the scan is broken");
+    assert!(
+        runnable > 0,
+        "no snippet keeps a Run button: the scan is broken"
+    );
 }

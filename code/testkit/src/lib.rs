@@ -16,13 +16,23 @@
 //!   signals sent to the whole process).
 //! - [`alloc`]: a global allocator that counts allocations, for tests that
 //!   claim some code allocates nothing.
+//! - [`interpose`]: [`count_closes!`](crate::count_closes!) and
+//!   [`count_epoll_waits!`](crate::count_epoll_waits!), which count a test
+//!   binary's `close` and `epoll_wait` calls.
+//! - [`signal_storm`]: signals sent to one thread as fast as it handles
+//!   them, while a test runs.
+//! - [`fd_ledger`]: the fds of objects dropped in every order, each checked
+//!   to close exactly once, when the last object that keeps it goes.
 
 pub mod alloc;
 pub mod examples;
+pub mod fd_ledger;
 pub mod fds;
+pub mod interpose;
 pub mod not_impl;
 pub mod pipes;
 pub mod rustc;
+pub mod signal_storm;
 pub mod single_thread;
 
 pub use examples::{ExampleRun, assert_example_outputs, run_example};
