@@ -32,10 +32,12 @@ use calloop::{
 };
 use echo_harness::cli::{self, named};
 use signal_hook::consts::{SIGINT, SIGTERM};
+use std::cell::RefCell;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
 // ANCHOR: constants
@@ -52,6 +54,9 @@ fn main() -> ExitCode {
 /// The data every callback gets.
 struct Server {
     handle: LoopHandle<'static, Server>,
+    /// One read buffer for all connections. A source's `process_events`
+    /// does not get the loop's data, so each connection holds a share.
+    buf: ReadBuffer,
     stop: LoopSignal,
     listener: RegistrationToken,
     /// Why the loop was stopped, if not by a signal.
@@ -96,6 +101,7 @@ fn serve(addr: SocketAddr) -> io::Result<()> {
         handle,
         stop: event_loop.get_signal(),
         listener,
+        buf: Rc::new(RefCell::new(vec![0; 64 * 1024].into_boxed_slice())),
         failed: None,
     };
     // Announce the address only once everything is set up, signal
@@ -129,9 +135,10 @@ impl Server {
                     // A connection that cannot be set up is dropped, which
                     // closes it; the server carries on.
                     if stream.set_nonblocking(true).is_ok() {
-                        let _ = self
-                            .handle
-                            .insert_source(Connection::new(stream), |_, _, _| {});
+                        let _ = self.handle.insert_source(
+                            Connection::new(stream, Rc::clone(&self.buf)),
+                            |_, _, _| {},
+                        );
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return PostAction::Continue,
@@ -168,11 +175,16 @@ impl Server {
     // ANCHOR_END: accept_all
 }
 
+/// The read buffer the connections share: 64 KiB, allocated (and zeroed)
+/// once, not on every event.
+type ReadBuffer = Rc<RefCell<Box<[u8]>>>;
+
 // ANCHOR: connection_source
 /// One client connection: an event source that owns its socket (through a
 /// `Generic`) and the bytes it still owes the client.
 struct Connection {
     socket: Generic<TcpStream>,
+    buf: ReadBuffer,
     /// Bytes read but not yet written back.
     pending: Vec<u8>,
     /// The peer has shut down its side (a read returned 0).
@@ -180,9 +192,10 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(stream: TcpStream) -> Connection {
+    fn new(stream: TcpStream, buf: ReadBuffer) -> Connection {
         Connection {
             socket: Generic::new(stream, Interest::READ, Mode::Level),
+            buf,
             pending: Vec::new(),
             read_closed: false,
         }
@@ -207,13 +220,16 @@ impl EventSource for Connection {
     {
         let Connection {
             socket,
+            buf,
             pending,
             read_closed,
         } = self;
         let served = socket.process_events(readiness, token, |_, stream| {
             // `&TcpStream` reads and writes: no need to reach inside
-            // calloop's `NoIoDrop` guard for a `&mut`.
-            serve_connection(stream, pending, read_closed).map(|()| PostAction::Continue)
+            // calloop's `NoIoDrop` guard for a `&mut`. Only one source runs
+            // at a time, so the buffer is never borrowed twice.
+            let mut buf = buf.borrow_mut();
+            serve_connection(stream, &mut buf, pending, read_closed).map(|()| PostAction::Continue)
         });
         if served.is_err() || (*read_closed && pending.is_empty()) {
             return Ok(PostAction::Remove);
@@ -250,13 +266,13 @@ impl EventSource for Connection {
 /// more data or too much output is pending.
 fn serve_connection(
     mut stream: &TcpStream,
+    buf: &mut [u8],
     pending: &mut Vec<u8>,
     read_closed: &mut bool,
 ) -> io::Result<()> {
     flush(stream, pending)?;
-    let mut buf = [0u8; 64 * 1024];
     while !*read_closed && pending.len() < MAX_PENDING {
-        match stream.read(&mut buf) {
+        match stream.read(buf) {
             Ok(0) => *read_closed = true,
             Ok(n) => {
                 pending.extend_from_slice(&buf[..n]);
