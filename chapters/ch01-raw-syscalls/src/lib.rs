@@ -6,6 +6,9 @@
 //! turns `-1` into an [`std::io::Error`] naming the call ([`error`]).
 //! Later chapters replace the hand-written parts with the `libc` crate; the
 //! shapes stay the same.
+//!
+//! [`solutions`] holds the solutions to the exercises at the end of the
+//! chapter's page.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
@@ -26,6 +29,7 @@ pub mod consts;
 pub mod error;
 pub mod event;
 pub mod ffi;
+pub mod solutions;
 
 mod calls;
 

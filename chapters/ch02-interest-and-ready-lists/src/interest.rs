@@ -56,8 +56,22 @@ pub struct Registration {
 /// Each entry is a line such as
 /// `tfd:        5 events:       19 data:                1  pos:0 ...`,
 /// with the mask and the data in hexadecimal.
+///
+/// Any other fd's fdinfo has no such lines, and would read as an empty
+/// list: `InvalidInput` instead, for an fd that is not an epoll instance.
 pub fn registrations(epoll: BorrowedFd<'_>) -> io::Result<Vec<Registration>> {
-    let text = fs::read_to_string(format!("/proc/self/fdinfo/{}", epoll.as_raw_fd()))?;
+    let fd = epoll.as_raw_fd();
+    let target = fs::read_link(format!("/proc/self/fd/{fd}"))?;
+    if target.as_os_str() != "anon_inode:[eventpoll]" {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "registrations: fd {fd} is {}, not an epoll instance",
+                target.display()
+            ),
+        ));
+    }
+    let text = fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))?;
     let mut list = text
         .lines()
         .filter(|line| line.starts_with("tfd:"))

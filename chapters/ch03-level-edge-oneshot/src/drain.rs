@@ -49,16 +49,22 @@ pub fn read_until_would_block(fd: BorrowedFd<'_>, sink: &mut Vec<u8>) -> io::Res
 /// Like [`read_until_would_block`], `chunk` bytes at a time, but stops
 /// after `max_reads` reads that returned data, with [`Stop::Budget`].
 /// Interrupted reads are tried again and do not count.
+///
+/// A `chunk` of 0 is refused with `InvalidInput`: a read of 0 bytes returns
+/// 0, which would pass for end of file. A `chunk` that `sink` cannot grow by
+/// fails with `OutOfMemory` instead of aborting.
 pub fn read_with_budget(
     fd: BorrowedFd<'_>,
     sink: &mut Vec<u8>,
     chunk: usize,
     max_reads: usize,
 ) -> io::Result<Drained> {
-    assert!(
-        chunk > 0,
-        "a read of 0 bytes returns 0, which means end of file"
-    );
+    if chunk == 0 {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            "read_with_budget: a read of 0 bytes returns 0, which means end of file",
+        ));
+    }
     let mut done = Drained {
         bytes: 0,
         reads: 0,
@@ -66,6 +72,9 @@ pub fn read_with_budget(
     };
     while done.reads < max_reads {
         let start = sink.len();
+        sink.try_reserve(chunk).map_err(|err| {
+            io::Error::new(ErrorKind::OutOfMemory, format!("read_with_budget: {err}"))
+        })?;
         sink.resize(start + chunk, 0);
         let result = read(fd, &mut sink[start..]);
         sink.truncate(start + *result.as_ref().unwrap_or(&0));

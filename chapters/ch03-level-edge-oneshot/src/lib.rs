@@ -13,12 +13,14 @@
 //! - [`sleepers`] watches a thread through `/proc` until it sleeps in
 //!   `epoll_wait`, for the experiments that count wake-ups;
 //! - [`ready_now`] takes what the ready list holds, without waiting, which
-//!   is how the chapter's experiments look at it.
+//!   is how the chapter's experiments look at it;
+//! - [`solutions`] holds the solutions to the page's exercises.
 
 pub mod drain;
 pub mod fair;
 pub mod mode;
 pub mod sleepers;
+pub mod solutions;
 
 use ch01_raw_syscalls::{Event, epoll_wait};
 use std::io;

@@ -47,10 +47,16 @@ impl ThreadState {
     }
 }
 
-/// The state of thread `tid` of this process.
+/// The state of thread `tid` of this process. `NotFound`, naming the file,
+/// for a `tid` that is not one of its threads (or no longer is).
 pub fn thread_state(tid: u32) -> io::Result<ThreadState> {
-    let stat = fs::read_to_string(format!("/proc/self/task/{tid}/stat"))?;
-    let wchan = fs::read_to_string(format!("/proc/self/task/{tid}/wchan"))?;
+    let read = |name: &str| {
+        let path = format!("/proc/self/task/{tid}/{name}");
+        fs::read_to_string(&path)
+            .map_err(|err| io::Error::new(err.kind(), format!("reading {path}: {err}")))
+    };
+    let stat = read("stat")?;
+    let wchan = read("wchan")?;
     Ok(ThreadState {
         state: state_of(&stat).ok_or_else(|| {
             io::Error::new(ErrorKind::InvalidData, format!("unexpected stat: {stat:?}"))
@@ -69,15 +75,16 @@ fn state_of(stat: &str) -> Option<char> {
 
 // ANCHOR: wait_until_in_epoll_wait
 /// Waits until thread `tid` sleeps in `epoll_wait`; gives up with
-/// `TimedOut` after `patience`.
+/// `TimedOut` after `patience` (a `patience` too long for an `Instant`,
+/// such as `Duration::MAX`, never gives up).
 pub fn wait_until_in_epoll_wait(tid: u32, patience: Duration) -> io::Result<()> {
-    let deadline = Instant::now() + patience;
+    let deadline = Instant::now().checked_add(patience);
     loop {
         let now = thread_state(tid)?;
         if now.in_epoll_wait() {
             return Ok(());
         }
-        if Instant::now() > deadline {
+        if deadline.is_some_and(|deadline| Instant::now() > deadline) {
             return Err(io::Error::new(
                 ErrorKind::TimedOut,
                 format!("thread {tid} never slept in epoll_wait (last seen: {now:?})"),

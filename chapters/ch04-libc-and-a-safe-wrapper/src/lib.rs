@@ -27,11 +27,15 @@
 //! chapters register their descriptors with [`Epoll::add`], the reactor keeps
 //! an [`Epoll`] and an [`Events`] and dispatches on [`Event::token`], and the
 //! TCP server at the end is served by the same `wait` loop.
+//!
+//! [`solutions`] holds the solutions to the exercises at the end of the
+//! chapter's page.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
 
 pub mod flags;
+pub mod solutions;
 
 mod epoll;
 mod events;

@@ -34,9 +34,10 @@ impl Tid {
     /// Waits until the thread sleeps in the kernel in a function whose name
     /// contains `place` (such as `"epoll"`; `""` accepts any place), or,
     /// where the kernel hides names, until it sleeps at all. Gives up with
-    /// `TimedOut` after `patience`.
+    /// `TimedOut` after `patience` (a `patience` too long for an `Instant`,
+    /// such as `Duration::MAX`, never gives up).
     pub fn wait_until_blocked_in(self, place: &str, patience: Duration) -> io::Result<()> {
-        let deadline = Instant::now() + patience;
+        let deadline = Instant::now().checked_add(patience);
         // How many looks in a row found the thread in `S` with no name.
         let mut unnamed = 0;
         loop {
@@ -53,7 +54,7 @@ impl Tid {
             if asleep && ((named && wchan.contains(place)) || unnamed >= HIDDEN_AFTER) {
                 return Ok(());
             }
-            if Instant::now() > deadline {
+            if deadline.is_some_and(|deadline| Instant::now() > deadline) {
                 return Err(io::Error::new(
                     ErrorKind::TimedOut,
                     format!("the thread never blocked in {place}"),
@@ -63,9 +64,17 @@ impl Tid {
         }
     }
 
+    /// One file of `/proc/self/task/<tid>/`. A thread that has ended has
+    /// none: `NotFound`, naming the file.
+    fn read(self, name: &str) -> io::Result<String> {
+        let path = format!("/proc/self/task/{}/{name}", self.0);
+        fs::read_to_string(&path)
+            .map_err(|err| io::Error::new(err.kind(), format!("reading {path}: {err}")))
+    }
+
     /// The state letter from `/proc/self/task/<tid>/stat`.
     fn state(self) -> io::Result<Option<char>> {
-        let stat = fs::read_to_string(format!("/proc/self/task/{}/stat", self.0))?;
+        let stat = self.read("stat")?;
         // "<tid> (<name>) <state> ...": the name may hold spaces and
         // parentheses, so the state is the first word after the last ')'.
         Ok(stat
@@ -75,7 +84,7 @@ impl Tid {
 
     /// Where in the kernel the thread sleeps, from `wchan`.
     fn wchan(self) -> io::Result<String> {
-        let wchan = fs::read_to_string(format!("/proc/self/task/{}/wchan", self.0))?;
+        let wchan = self.read("wchan")?;
         Ok(wchan.trim().to_owned())
     }
 }

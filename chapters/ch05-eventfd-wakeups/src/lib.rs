@@ -15,6 +15,9 @@
 //! `io::Error` that keeps the OS error and names the call (`eventfd`,
 //! `read(eventfd)`, `write(eventfd)`), through chapter 1's
 //! [`ch01_raw_syscalls::error`].
+//!
+//! [`solutions`] holds the solutions to the exercises at the end of the
+//! chapter's page.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the epoll book's code runs on Linux only: eventfd is a Linux interface");
@@ -22,6 +25,7 @@ compile_error!("the epoll book's code runs on Linux only: eventfd is a Linux int
 pub mod blocked;
 pub mod eventfd;
 pub mod report;
+pub mod solutions;
 pub mod waker;
 
 pub use blocked::Tid;

@@ -9,7 +9,7 @@
 //! ended.
 
 use crate::signal::restore_mask_in_child;
-use ch01_raw_syscalls::error::check;
+use ch01_raw_syscalls::error::{SyscallError, check};
 use std::io;
 use std::process::{Child, Command, ExitStatus};
 
@@ -37,10 +37,20 @@ impl Children {
     /// Starts `command`; `label` names the child in what
     /// [`reap_ended`](Children::reap_ended) returns. The child's program
     /// starts with the signals this thread blocks for its `SignalFd`s
-    /// unblocked ([`restore_mask_in_child`]).
+    /// unblocked ([`restore_mask_in_child`]). A program that cannot be
+    /// started fails with the OS error (`ENOENT` for one that does not
+    /// exist), naming the call `spawn`.
     pub fn spawn(&mut self, label: &str, command: &mut Command) -> io::Result<()> {
         restore_mask_in_child(command);
-        let child = command.spawn()?;
+        let child = command.spawn().map_err(|os_error| {
+            io::Error::new(
+                os_error.kind(),
+                SyscallError {
+                    call: "spawn",
+                    os_error,
+                },
+            )
+        })?;
         self.running.push((label.to_owned(), child));
         Ok(())
     }

@@ -84,8 +84,12 @@ impl Inotify {
     /// ...). Watching a path that is already watched (the same inode)
     /// replaces its mask and returns the same descriptor.
     pub fn add_watch(&self, path: impl AsRef<Path>, mask: u32) -> io::Result<WatchDescriptor> {
-        let path = CString::new(path.as_ref().as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "a path with a NUL byte in it"))?;
+        let path = CString::new(path.as_ref().as_os_str().as_bytes()).map_err(|_| {
+            io::Error::new(
+                ErrorKind::InvalidInput,
+                "inotify_add_watch: a path with a NUL byte in it",
+            )
+        })?;
         // SAFETY: the fd is open (owned); `path` is a NUL-terminated string
         // that lives for the whole call and is only read.
         let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), path.as_ptr(), mask) };

@@ -15,7 +15,9 @@
 //! - [`Inotify`] (`inotify_init1`): readable when a watched file or
 //!   directory changed; a read returns [`InotifyEvent`]s.
 //!
-//! [`TempDir`] is a scratch directory for the inotify experiments.
+//! [`TempDir`] is a scratch directory for the inotify experiments, and
+//! [`solutions`] holds the solutions to the exercises at the end of the
+//! chapter's page.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the epoll book's code runs on Linux only: epoll is a Linux interface");
@@ -23,6 +25,7 @@ compile_error!("the epoll book's code runs on Linux only: epoll is a Linux inter
 pub mod children;
 pub mod inotify;
 pub mod signal;
+pub mod solutions;
 pub mod tempdir;
 pub mod timer;
 

@@ -2,6 +2,7 @@
 //! with everything in it when dropped: somewhere for the inotify examples
 //! to make files.
 
+use ch01_raw_syscalls::error::SyscallError;
 use std::fs;
 use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
@@ -17,7 +18,9 @@ pub struct TempDir {
 impl TempDir {
     /// Creates the directory. The process id and a counter make the name
     /// unique; a leftover from an earlier process with the same id is
-    /// skipped over, never reused.
+    /// skipped over, never reused. Other failures (a `name` with a `/` in
+    /// it, say, which names a directory that does not exist) keep the OS
+    /// error and name the call, `mkdir`.
     pub fn new(name: &str) -> io::Result<TempDir> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         loop {
@@ -27,7 +30,15 @@ impl TempDir {
             match fs::create_dir(&path) {
                 Ok(()) => return Ok(TempDir { path }),
                 Err(err) if err.kind() == ErrorKind::AlreadyExists => continue,
-                Err(err) => return Err(err),
+                Err(os_error) => {
+                    return Err(io::Error::new(
+                        os_error.kind(),
+                        SyscallError {
+                            call: "mkdir",
+                            os_error,
+                        },
+                    ));
+                }
             }
         }
     }

@@ -87,7 +87,7 @@ impl TimerFd {
         if period.is_zero() {
             return Err(io::Error::new(
                 ErrorKind::InvalidInput,
-                "a timer period of zero would not repeat",
+                "TimerFd::set_interval: a period of zero would not repeat",
             ));
         }
         self.set(period, Some(period))
@@ -160,7 +160,7 @@ fn timespec(d: Duration) -> io::Result<libc::timespec> {
     let tv_sec = libc::time_t::try_from(d.as_secs()).map_err(|_| {
         io::Error::new(
             ErrorKind::InvalidInput,
-            format!("a timer duration of {d:?} does not fit in a timespec"),
+            format!("timerfd_settime: a timer duration of {d:?} does not fit in a timespec"),
         )
     })?;
     // `c_long` is 32 bits on 32-bit targets, where no `From<u32>` exists;

@@ -23,7 +23,16 @@ pub use ch03_level_edge_oneshot::drain::{Drained, Stop, read_until_would_block};
 /// file), `None` if the fd has nothing now (`EAGAIN`: it is nonblocking and
 /// empty). Tried again after `EINTR`. Any other failure is an error naming
 /// `read`.
+///
+/// An empty `buf` is refused with `InvalidInput`: a read of 0 bytes returns
+/// 0 at once, data or not, and `Some(0)` would say end of file.
 pub fn read_some(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    if buf.is_empty() {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            "read: an empty buffer cannot tell data from end of file",
+        ));
+    }
     loop {
         // SAFETY: `buf` is valid for writes of `buf.len()` bytes, and the
         // kernel writes at most that many; `fd` is open (borrowed).

@@ -25,6 +25,7 @@ compile_error!("the epoll book's code runs on Linux only: epoll is a Linux inter
 pub mod interest;
 pub mod io;
 pub mod reactor;
+pub mod solutions;
 pub mod token;
 
 mod registry;

@@ -3,7 +3,7 @@
 
 use crate::registry::{Current, Entry, Registry};
 use crate::{Interest, Token};
-use ch04_libc_and_a_safe_wrapper::{Epoll, Event, Events};
+use ch04_libc_and_a_safe_wrapper::{Epoll, Event, Events, MAX_EVENTS};
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
@@ -55,12 +55,19 @@ impl Reactor {
 
     /// A reactor whose waits return up to `capacity` events; more stay on
     /// the ready list for the next turn. A capacity of 0 is refused with
-    /// `InvalidInput` (`epoll_wait` would fail with `EINVAL` on every turn).
+    /// `InvalidInput` (`epoll_wait` would fail with `EINVAL` on every turn),
+    /// and so is one above [`MAX_EVENTS`], more than one wait can return.
     pub fn with_capacity(capacity: usize) -> io::Result<Reactor> {
         if capacity == 0 {
             return Err(io::Error::new(
                 ErrorKind::InvalidInput,
                 "Reactor::with_capacity: a wait needs room for at least one event",
+            ));
+        }
+        if capacity > MAX_EVENTS {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                format!("Reactor::with_capacity: a wait returns at most {MAX_EVENTS} events"),
             ));
         }
         Ok(Reactor {

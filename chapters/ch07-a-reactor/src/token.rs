@@ -12,6 +12,10 @@ use std::fmt;
 // ANCHOR: token
 /// The name of one registration: a slot index in the low 32 bits of the
 /// `u64` the kernel stores, and the slot's generation in the high 32 bits.
+///
+/// It names a registration of the reactor that issued it only: nothing in
+/// it says which reactor that was, so another reactor takes it for its own
+/// registration in that slot and generation, if it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Token(u64);
 

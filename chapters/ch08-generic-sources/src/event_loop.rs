@@ -6,7 +6,7 @@ use crate::signal::{LoopSignal, SIGNAL_TOKEN};
 use crate::source::{EventSource, Poller, PostAction};
 use crate::table::{Boxed, Dispatcher, Found, State, Table};
 use crate::token::{RegistrationToken, Token, TokenFactory};
-use ch04_libc_and_a_safe_wrapper::{Epoll, Events};
+use ch04_libc_and_a_safe_wrapper::{Epoll, Events, MAX_EVENTS};
 use std::any::{self, TypeId};
 use std::cell::{Cell, RefCell, RefMut};
 use std::io::{self, ErrorKind};
@@ -75,12 +75,20 @@ impl<'l, Data> EventLoop<'l, Data> {
     }
 
     /// A loop whose waits return up to `capacity` events; more wait on the
-    /// ready list for the next dispatch. 0 is refused with `InvalidInput`.
+    /// ready list for the next dispatch. 0 is refused with `InvalidInput`,
+    /// and so is a capacity above [`MAX_EVENTS`], more than one wait can
+    /// return.
     pub fn with_capacity(capacity: usize) -> io::Result<EventLoop<'l, Data>> {
         if capacity == 0 {
             return Err(io::Error::new(
                 ErrorKind::InvalidInput,
                 "EventLoop::with_capacity: a wait needs room for at least one event",
+            ));
+        }
+        if capacity > MAX_EVENTS {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                format!("EventLoop::with_capacity: a wait returns at most {MAX_EVENTS} events"),
             ));
         }
         let epoll = Epoll::new()?;

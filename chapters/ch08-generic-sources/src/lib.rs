@@ -33,6 +33,7 @@ pub mod event_loop;
 pub mod generic;
 pub mod interest;
 pub mod signal;
+pub mod solutions;
 pub mod source;
 pub mod token;
 

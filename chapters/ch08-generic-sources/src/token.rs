@@ -23,6 +23,10 @@ use std::io::{self, ErrorKind};
 /// its table and the slot's generation. Returned by
 /// [`insert_source`](crate::LoopHandle::insert_source) and taken by every
 /// method that changes a source.
+///
+/// It names a source of the loop that issued it only: nothing in it says
+/// which loop that was, so another loop takes it for its own source in
+/// that slot and generation, if it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RegistrationToken {
     index: u32,

@@ -27,6 +27,7 @@ pub mod double_close;
 pub mod pidfd;
 pub mod probe;
 pub mod report;
+pub mod solutions;
 pub mod stale;
 
 mod close;

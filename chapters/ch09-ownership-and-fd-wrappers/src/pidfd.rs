@@ -53,12 +53,21 @@ impl PidFd {
     /// itself; this fails with `EINVAL` if one is. The last condition is
     /// the program's to keep: nothing else in it may reap the child
     /// (`waitpid(-1, ...)` would). If `pidfd_open` fails, the child is
-    /// killed and reaped, so nothing is left behind.
+    /// killed and reaped, so nothing is left behind. A program that cannot
+    /// be started fails with the OS error, naming the call `spawn`.
     pub fn spawn(command: &mut Command) -> io::Result<(Child, PidFd)> {
         if children_are_reaped_by_the_kernel()? {
             return Err(refused(libc::EINVAL));
         }
-        let mut child = command.spawn()?;
+        let mut child = command.spawn().map_err(|os_error| {
+            io::Error::new(
+                os_error.kind(),
+                SyscallError {
+                    call: "spawn",
+                    os_error,
+                },
+            )
+        })?;
         match PidFd::open_unreaped(&child) {
             Ok(pidfd) => Ok((child, pidfd)),
             Err(err) => {

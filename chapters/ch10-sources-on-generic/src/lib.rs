@@ -27,6 +27,7 @@ compile_error!("the epoll book's code runs on Linux only: epoll is a Linux inter
 
 pub mod channel;
 pub mod signals;
+pub mod solutions;
 pub mod timer;
 pub mod udp;
 

@@ -89,7 +89,10 @@ pub struct Signals {
 
 impl Signals {
     /// Blocks `signals` in this thread and makes the signalfd that reads
-    /// them. `EINVAL` for a number that is not a signal.
+    /// them. `EINVAL` for a number that is not a signal, naming
+    /// `sigaddset`, and then nothing is blocked. `SIGKILL` and `SIGSTOP`
+    /// are signals, and accepted, but never reported: the kernel neither
+    /// blocks them nor queues them for a signalfd (chapter 6).
     pub fn new(signals: &[c_int]) -> io::Result<Signals> {
         let signal_fd = SignalFd::new(signals)?;
         Ok(Signals {

@@ -1,6 +1,7 @@
 //! A UDP socket source: a `std::net::UdpSocket` in an edge-triggered
 //! `Generic`, which reads every waiting datagram on each event.
 
+use ch01_raw_syscalls::error::SyscallError;
 use ch08_generic_sources::{
     EventSource, Generic, Interest, Mode, Poller, PostAction, Readiness, Token, TokenFactory,
     Watched,
@@ -49,9 +50,20 @@ impl UdpSource {
         })
     }
 
-    /// Binds a new socket to `addr` (port 0: the kernel picks one).
+    /// Binds a new socket to `addr` (port 0: the kernel picks one). An
+    /// address that is taken fails with `EADDRINUSE`, naming the call
+    /// `bind`.
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSource> {
-        UdpSource::new(UdpSocket::bind(addr)?)
+        let socket = UdpSocket::bind(addr).map_err(|os_error| {
+            io::Error::new(
+                os_error.kind(),
+                SyscallError {
+                    call: "bind",
+                    os_error,
+                },
+            )
+        })?;
+        UdpSource::new(socket)
     }
 
     /// The socket, to ask its address or to send from.

@@ -29,6 +29,7 @@ pub mod echo;
 pub mod listener;
 pub mod outbox;
 pub mod server;
+pub mod solutions;
 
 /// What `echo_server --help` says the server is.
 pub const ABOUT: &str = "a TCP echo server on the epoll book's own event loop";

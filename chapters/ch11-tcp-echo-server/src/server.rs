@@ -70,7 +70,8 @@ impl Default for Config {
 
 impl Config {
     /// Refuses settings that would stop the server from reading or
-    /// accepting, and the one-shot mode: `InvalidInput`, naming the field.
+    /// accepting, sizes whose sum (an outbox's capacity) overflows, and the
+    /// one-shot mode: `InvalidInput`, naming the field.
     fn check(&self) -> io::Result<()> {
         let zero = [
             ("max_pending", self.max_pending),
@@ -81,6 +82,11 @@ impl Config {
         let invalid = |message: String| Err(io::Error::new(ErrorKind::InvalidInput, message));
         if let Some((name, _)) = zero.iter().find(|(_, value)| *value == 0) {
             return invalid(format!("Config::{name} must not be 0"));
+        }
+        if self.max_pending.checked_add(self.read_buffer).is_none() {
+            return invalid(
+                "Config::max_pending + Config::read_buffer (an outbox's size) overflows".to_owned(),
+            );
         }
         if self.mode == Mode::OneShot {
             return invalid("Config::mode must be Mode::Level or Mode::Edge".to_owned());
@@ -181,8 +187,11 @@ pub struct Shared {
 /// Whether the listener is in the loop, and if not, when to put it back.
 #[derive(Debug, Default)]
 pub(crate) struct AcceptState {
-    /// `Some` while accepting is paused: until when.
-    paused_until: Option<Instant>,
+    /// `Some` while accepting is paused: since when, and for how long.
+    /// A start and a length rather than an end, so that a backoff too long
+    /// to add to an `Instant` (`Duration::MAX`) cannot overflow: it only
+    /// ends when a connection closes.
+    paused: Option<(Instant, Duration)>,
     /// A connection closed since the pause began: an fd is free.
     fd_freed: bool,
     /// The last `accept` failed. Cleared by the next one that succeeds,
@@ -220,23 +229,23 @@ impl AcceptState {
     /// `accept` failed: stop accepting for `backoff`. Returns whether
     /// this is the first failure since the last success, to report.
     fn pause(&mut self, backoff: Duration) -> bool {
-        self.paused_until = Some(Instant::now() + backoff);
+        self.paused = Some((Instant::now(), backoff));
         self.fd_freed = false;
         !std::mem::replace(&mut self.failing, true)
     }
 
     /// How long the next wait may last: until the pause ends, or for ever.
     fn timeout(&self) -> Option<Duration> {
-        self.paused_until
-            .map(|until| until.saturating_duration_since(Instant::now()))
+        self.paused
+            .map(|(since, backoff)| backoff.saturating_sub(since.elapsed()))
     }
 
     /// Whether to put the listener back now: the pause is over, or a
     /// connection has closed and freed an fd.
     fn should_resume(&mut self) -> bool {
-        match self.paused_until {
-            Some(until) if self.fd_freed || Instant::now() >= until => {
-                self.paused_until = None;
+        match self.paused {
+            Some((since, backoff)) if self.fd_freed || since.elapsed() >= backoff => {
+                self.paused = None;
                 true
             }
             _ => false,
@@ -280,17 +289,19 @@ impl Remote {
     }
 
     /// Asks for [`stats`](Remote::stats) until `done` says yes, at most
-    /// `timeout`; returns the last stats seen. For tests and examples that
-    /// must wait for the server to notice something a client did.
+    /// `timeout` (one too long to add to an `Instant`, such as
+    /// `Duration::MAX`: until `done` says yes or the server stops); returns
+    /// the last stats seen. For tests and examples that must wait for the
+    /// server to notice something a client did.
     pub fn wait_for(
         &self,
         timeout: Duration,
         mut done: impl FnMut(&Stats) -> bool,
     ) -> io::Result<Stats> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             let stats = self.stats()?;
-            if done(&stats) || Instant::now() >= deadline {
+            if done(&stats) || deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Ok(stats);
             }
             thread::sleep(Duration::from_millis(2));
@@ -317,6 +328,16 @@ impl Server {
     /// now on wait in the accept queue until [`run`](Server::run).
     pub fn bind(addr: SocketAddr, config: Config) -> io::Result<Server> {
         config.check()?;
+        // Allocated before anything is opened, and fallibly: a size no
+        // allocator can give is an error, not an abort.
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(config.read_buffer).map_err(|err| {
+            io::Error::new(
+                ErrorKind::OutOfMemory,
+                format!("Config::read_buffer: {err}"),
+            )
+        })?;
+        buf.resize(config.read_buffer, 0);
         let listener = listener::bind(addr)?;
         let addr = listener.local_addr()?;
         let event_loop: EventLoop<'static, Shared> = EventLoop::new()?;
@@ -343,7 +364,7 @@ impl Server {
             addr,
             accept_backoff: config.accept_backoff,
             shared: Shared {
-                buf: vec![0; config.read_buffer].into_boxed_slice(),
+                buf: buf.into_boxed_slice(),
                 max_pending: config.max_pending,
                 reads_per_event: config.reads_per_event,
                 mode: config.mode,

@@ -14,3 +14,8 @@
 //!
 //! `tests/servers.rs` runs the same client workloads against each of them
 //! and compares the results in one table.
+//!
+//! The library itself holds only [`solutions`]: the page's exercises,
+//! answered with small experiments on the same three crates.
+
+pub mod solutions;

@@ -18,6 +18,7 @@ compile_error!("the epoll book's code runs on Linux only: epoll is a Linux inter
 pub mod batching;
 pub mod extra_read;
 pub mod poll_scan;
+pub mod solutions;
 
 pub use batching::{Waits, serve_all};
 pub use extra_read::{Reading, ServerCalls, loopback_pair, ping_pong};
