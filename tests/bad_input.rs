@@ -205,11 +205,10 @@ fn path_only() -> File {
 /// buggy or hostile part of a program can with `dup2`: the owner of
 /// `target` still holds an open fd, but no longer the file it registered.
 fn swap_behind_the_owners_back(replacement: BorrowedFd<'_>, target: RawFd) {
-    // SAFETY: dup2 takes no pointers. `target` is open (its owner is alive
-    // and keeps it), and stays open: dup2 replaces the file behind the
-    // number atomically, so the owner will close the number once, as
-    // before. What breaks is only the owner's idea of which file it holds,
-    // which is what the tests look at.
+    // SAFETY: dup2 takes no pointers. `target` is open (its owner keeps it)
+    // and stays open, its file replaced atomically, so the owner still
+    // closes the number once. Only the owner's idea of which file it holds
+    // breaks, which is what the tests look at.
     let ret = unsafe { libc::dup2(replacement.as_raw_fd(), target) };
     assert_eq!(ret, target, "{}", io::Error::last_os_error());
 }

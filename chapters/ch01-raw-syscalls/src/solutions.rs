@@ -186,11 +186,10 @@ pub fn ready_names(names: &[&str], write_to: &[usize]) -> io::Result<Vec<String>
     let mut found = Vec::new();
     for event in &events[..n] {
         let pipe = event.ptr().cast::<NamedPipe>().cast_const();
-        // SAFETY: every registration in this instance was made above with
-        // the address of a boxed NamedPipe, and all the boxes are still in
-        // `pipes`, unmoved and unchanged; the kernel hands the address back
-        // untouched. So `pipe` points to a live NamedPipe, and only shared
-        // references to it exist.
+        // SAFETY: every registration here holds the address of a boxed
+        // NamedPipe still in `pipes`, unmoved and unchanged, and the kernel
+        // hands it back untouched: `pipe` points to a live NamedPipe, of
+        // which only shared references exist.
         let pipe = unsafe { &*pipe };
         found.push(pipe.name.clone());
     }
