@@ -35,6 +35,7 @@
 //! | ch04 `Events::with_capacity` | 0 | allowed; every wait fails with `EINVAL` naming `epoll_wait`, and leaves the buffer empty (documented) |
 //! | ch04 `Events::with_capacity` | above `MAX_EVENTS` | allowed; a wait asks for `MAX_EVENTS` (documented clamp) and succeeds |
 //! | ch04 `Events::with_capacity` | more than memory can address (`usize::MAX`) | panics with "capacity overflow", as documented (like `Vec::with_capacity`; it returns no `Result`). ch07 and ch08 refuse such capacities with an error |
+//! | ch04 `Events::try_with_capacity` | 0, above `MAX_EVENTS`, `usize::MAX` | `InvalidInput`, naming `Events::try_with_capacity`; memory refused: `OutOfMemory` |
 //! | ch04 `Epoll::wait` | a timeout above `i32::MAX` ms; `Duration::MAX` | waited out in several calls; no limit: returns for the event, never early |
 //! | ch04, ch07, ch08 `AsFd` arguments | a closed fd | impossible by the type (an `OwnedFd`/`BorrowedFd` is open); a number reused behind the owner's back (`dup2`) is covered in ch07 and ch08 |
 //! | ch05 `EventFd::new` | unknown flag bits | `EINVAL`, naming `eventfd` |
@@ -550,6 +551,25 @@ fn ch04_events_with_capacity_beyond_what_memory_can_address_panics_as_documented
         // bytes overflows. The loops of chapters 7 and 8 check first.
         let payload = panic::catch_unwind(|| Events::with_capacity(usize::MAX)).unwrap_err();
         assert_eq!(panic_message(&*payload), "capacity overflow");
+    });
+}
+
+#[test]
+fn ch04_events_try_with_capacity_refuses_what_no_wait_can_use_naming_the_call() {
+    assert_no_fd_leaks(|| {
+        for capacity in [0, MAX_EVENTS + 1, usize::MAX] {
+            let err = Events::try_with_capacity(capacity)
+                .err()
+                .unwrap_or_else(|| panic!("{capacity} events were accepted"));
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+            assert!(
+                err.to_string().starts_with("Events::try_with_capacity: "),
+                "{err}"
+            );
+        }
+        let events = Events::try_with_capacity(64).unwrap();
+        assert_eq!(events.capacity(), 64);
+        assert!(events.is_empty());
     });
 }
 

@@ -43,11 +43,36 @@ impl Events {
     /// `EINVAL` from the kernel, which wants room for at least one event.
     /// A capacity above [`MAX_EVENTS`] is allowed too; a wait fills at most
     /// `MAX_EVENTS` of it. Like `Vec::with_capacity`, this panics if the
-    /// size in bytes overflows `isize`.
+    /// size in bytes overflows `isize`; [`try_with_capacity`](Events::try_with_capacity)
+    /// returns an error instead.
     pub fn with_capacity(capacity: usize) -> Events {
         Events {
             buf: Vec::with_capacity(capacity),
         }
+    }
+
+    /// Like [`with_capacity`](Events::with_capacity), for a capacity that
+    /// comes from outside (a configuration, a user): a capacity a wait can
+    /// use, from 1 to [`MAX_EVENTS`], or an error instead of a panic.
+    /// 0 and anything above `MAX_EVENTS` are `InvalidInput`; memory the
+    /// allocator cannot give is `OutOfMemory`. Both errors name the call.
+    pub fn try_with_capacity(capacity: usize) -> io::Result<Events> {
+        if !(1..=MAX_EVENTS).contains(&capacity) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "Events::try_with_capacity: {capacity} events; a wait takes 1 to {MAX_EVENTS}"
+                ),
+            ));
+        }
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(capacity).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("Events::try_with_capacity: {capacity} events: {e}"),
+            )
+        })?;
+        Ok(Events { buf })
     }
 
     /// The room for events: one wait returns at most this many (and at most
