@@ -691,3 +691,53 @@ fn only_snippets_the_playground_can_run_have_a_run_button() {
         "no snippet keeps a Run button: the scan is broken"
     );
 }
+
+#[test]
+fn every_chapter_ends_with_exercises_whose_solutions_are_hidden_tested_code() {
+    let mut problems = Vec::new();
+    for stem in chapter_pages() {
+        let page = root().join("src").join(format!("{stem}.md"));
+        let text = read(&page);
+        let Some(start) = text.find("\n## Exercises\n") else {
+            problems.push(format!("{}: no `## Exercises` section", rel(&page)));
+            continue;
+        };
+        let section = &text[start + 1..];
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+        let exercises = section.matches("\n**Exercise ").count();
+        if !(2..=4).contains(&exercises) {
+            problems.push(format!(
+                "{}: {exercises} exercises; a chapter has 2 to 4",
+                rel(&page)
+            ));
+        }
+        // Each exercise is followed by its solution, collapsed, included
+        // from the chapter's own crate (where a test runs it).
+        let solutions: Vec<&str> = section.split("<details>").skip(1).collect();
+        if solutions.len() != exercises {
+            problems.push(format!(
+                "{}: {exercises} exercises but {} <details> solutions",
+                rel(&page),
+                solutions.len()
+            ));
+        }
+        for (n, solution) in solutions.iter().enumerate() {
+            let body = &solution[..solution.find("</details>").unwrap_or(solution.len())];
+            if !body.contains(&format!("{{{{#include ../chapters/{stem}/")) {
+                problems.push(format!(
+                    "{}: solution {} includes no code from chapters/{stem}/",
+                    rel(&page),
+                    n + 1
+                ));
+            }
+        }
+        let tests = root()
+            .join("chapters")
+            .join(&stem)
+            .join("tests/solutions.rs");
+        if !tests.is_file() {
+            problems.push(format!("chapters/{stem}: no tests/solutions.rs"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
