@@ -22,7 +22,8 @@ const PAGE_TIMEOUT_MS = 30_000;
 // that the picture shows highlighted code or a chart, not only the title.
 const SCREENSHOTS = [
     { page: 'introduction.html', scrollTo: null },
-    { page: 'ch03-level-edge-oneshot.html', scrollTo: 'pre > code.language-rs' },
+    // Chapter 3: its timeline diagram, with the highlighted code around it.
+    { page: 'ch03-level-edge-oneshot.html', scrollTo: 'img[src*="level-edge-oneshot-timeline"]' },
     { page: 'ch13-performance.html', scrollTo: 'img' },
 ];
 const THEMES = ['light', 'navy'];
