@@ -119,7 +119,9 @@ impl Tool {
             }
         }
         if let Some(strace) = on_path("strace") {
-            tools.push(Tool::Strace(strace));
+            if may_attach() {
+                tools.push(Tool::Strace(strace));
+            }
         }
         tools
     }
@@ -177,6 +179,22 @@ impl Counts {
     /// All calls per round trip.
     pub fn total_per_round_trip(&self) -> f64 {
         self.by_call.values().map(|c| c.calls as f64).sum::<f64>() / self.round_trips as f64
+    }
+}
+
+/// Whether `strace -p` may attach to a server, which is this process's
+/// child but not strace's. Yama's `ptrace_scope` (when the kernel has it)
+/// allows that at 0 to anyone, at 1 and 2 only with `CAP_SYS_PTRACE`
+/// (root, here), and at 3 to no one.
+fn may_attach() -> bool {
+    match std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope") {
+        Err(_) => true,
+        Ok(scope) => match scope.trim() {
+            "0" => true,
+            // SAFETY: geteuid takes nothing and cannot fail.
+            "1" | "2" => (unsafe { libc::geteuid() }) == 0,
+            _ => false,
+        },
     }
 }
 
