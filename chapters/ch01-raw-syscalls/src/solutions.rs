@@ -194,9 +194,10 @@ pub fn ready_names(names: &[&str], write_to: &[usize]) -> io::Result<Vec<String>
         found.push(pipe.name.clone());
     }
     found.sort();
-    // Dropping `pipes` closes the read ends, and with them the
-    // registrations, before the names are freed: no token outlives its
-    // pointee.
+    // Dropping `pipes` drops each NamedPipe in turn: its fields first (the
+    // name, then the read end, whose close ends the registration, then the
+    // write end), and only then the box's memory, the address the token
+    // holds. No token outlives its pointee.
     drop(pipes);
     Ok(found)
 }

@@ -35,13 +35,12 @@ pub struct BlockingDrain {
 ///
 /// The first read returns the five bytes. The second finds the pipe empty,
 /// and a blocking read of an empty pipe does not fail with `EAGAIN`: it
-/// waits for data (`man 2 read`). The thread sleeps in the kernel's pipe
+/// waits for data (`man 7 pipe`). The thread sleeps in the kernel's pipe
 /// read (`anon_pipe_read`, says `wchan` on this kernel) with the data
-/// already read, and the drain never returns,
-/// not until data comes or the last write end closes, which turns the wait
-/// into end of file. In an event loop that thread is the only one, so every
-/// other connection waits too. That is why the drain contract needs
-/// nonblocking fds.
+/// already read, and the drain does not return until data comes or the
+/// last write end closes, which turns the wait into end of file. In an
+/// event loop that thread is the only one, so every other connection
+/// waits too. That is why the drain contract needs nonblocking fds.
 pub fn drain_a_blocking_pipe() -> io::Result<BlockingDrain> {
     let (reader, writer) = pipe2(O_CLOEXEC)?; // no O_NONBLOCK
     write(writer.as_fd(), b"hello")?;

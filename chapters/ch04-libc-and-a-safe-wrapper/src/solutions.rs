@@ -14,8 +14,8 @@ use std::ptr;
 /// `flags.rs` with `u32::try_from(...).unwrap()` in place of `as u32` does
 /// not compile: a `const` item is evaluated by the compiler, and neither
 /// `try_from` nor `unwrap` may be called there (`compile_fail/
-/// try_from_in_const.rs`; rustc says E0015). The failure would come at
-/// compile time even for the constants that fit.
+/// try_from_in_const.rs`: rustc rejects both calls, `unwrap` with E0015).
+/// The failure would come at compile time even for the constants that fit.
 ///
 /// In a function the same conversion compiles, and fails at run time for
 /// `EPOLLET` alone, because `try_from` checks the *value* and

@@ -35,7 +35,8 @@ pub struct InheritedMask {
 /// `SIGKILL`), and reports what the child did. Runs on a thread of its own,
 /// so that the caller's mask is never touched.
 ///
-/// A new program inherits its signal mask (`man 2 execve`), and
+/// A new program inherits its signal mask ("the signal mask is preserved
+/// across execve(2)", `man 7 signal`), and
 /// `Command::spawn` does not reset it, which is why `Children::spawn`
 /// unblocks the `SignalFd`'s signals in the child. Without that, the
 /// `SIGUSR1` only waits, pending, in a child that will never unblock it,

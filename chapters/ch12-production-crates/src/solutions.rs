@@ -28,9 +28,13 @@ pub struct Leftover {
 ///
 /// The rest makes no new edge, so without the re-arm the next poll is
 /// silent, and an `echo_mio` cut off this way would leave a client waiting
-/// for an echo that never comes: `check_contract` fails, on its first
-/// workload. `reregister` is an `epoll_ctl(MOD)`, and a `MOD` makes the
-/// kernel look at the socket again and report it if it is still ready.
+/// for an echo that never comes. In `check_contract` that client is the
+/// slow reader: when it starts reading, megabytes are queued at the
+/// server, and one read per event takes 64 KiB of them. (The echo
+/// workload passes: its messages fit in one read, and each new segment
+/// makes an edge of its own.) `reregister` is an `epoll_ctl(MOD)`, and a
+/// `MOD` makes the kernel look at the socket again and report it if it is
+/// still ready.
 pub fn mio_after_a_budget(budget: usize, rearm: bool) -> io::Result<Leftover> {
     use mio::net::UnixStream;
     use mio::{Events, Interest, Poll, Token};
@@ -124,15 +128,22 @@ pub struct StuckListener {
 /// loop, which then takes both. Nothing serves the waiting client in
 /// between, however long that is: in `check_out_of_fds`,
 /// `newcomers_served_later` is the field that turns false.
-pub fn edge_listener_after_a_failed_accept() -> io::Result<StuckListener> {
+///
+/// With `edge` false the listener is registered level-triggered (`IN`
+/// alone), for comparison: every one of those waits returns it again.
+pub fn listener_after_a_failed_accept(edge: bool) -> io::Result<StuckListener> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(named("bind"))?;
     listener
         .set_nonblocking(true)
         .map_err(named("fcntl(O_NONBLOCK)"))?;
     let addr = listener.local_addr().map_err(named("getsockname"))?;
     let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(named("epoll_create1"))?;
-    let edge = epoll::EventFlags::IN | epoll::EventFlags::ET;
-    epoll::add(&epoll, &listener, epoll::EventData::new_u64(0), edge)
+    let flags = if edge {
+        epoll::EventFlags::IN | epoll::EventFlags::ET
+    } else {
+        epoll::EventFlags::IN
+    };
+    epoll::add(&epoll, &listener, epoll::EventData::new_u64(0), flags)
         .map_err(named("epoll_ctl(ADD)"))?;
     let wait = |timeout: Duration| -> io::Result<usize> {
         let mut events: Vec<epoll::Event> = Vec::with_capacity(4);
@@ -220,8 +231,8 @@ pub fn interest_list(epfd: BorrowedFd<'_>) -> io::Result<Vec<Entry>> {
 /// calloop's `polling` adds two fds of its own, both one-shot: an eventfd
 /// for `LoopSignal` wake-ups, and a timerfd that carries the wait's
 /// timeout. Before every `epoll_wait` it sets the timerfd
-/// (`timerfd_settime`) and re-arms it (`MOD`); after every wait it re-arms
-/// the eventfd (`MOD`). A one-shot entry that has fired keeps only its
+/// (`timerfd_settime`) and re-arms it (`MOD`); after every wait it reads
+/// the eventfd, to clear a wake-up, and re-arms it (`MOD`). A one-shot entry that has fired keeps only its
 /// `EPOLLONESHOT` bit in the kernel (`man 2 epoll_ctl`: "disabled"), which
 /// is how the timer's entry looks after the wait its timeout ended, until
 /// the next wait re-arms it.

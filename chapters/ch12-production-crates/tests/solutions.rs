@@ -3,7 +3,7 @@
 
 use ch12_production_crates::solutions::{
     Entry, Leftover, StuckListener, calloop_instance, calloop_level_after_a_budget,
-    edge_listener_after_a_failed_accept, mio_after_a_budget,
+    listener_after_a_failed_accept, mio_after_a_budget,
 };
 use rustix::event::epoll::EventFlags;
 use testkit::{assert_no_fd_leaks, open_fds};
@@ -41,9 +41,23 @@ fn exercise_1_calloop_level_reports_leftover_data_on_every_wait() {
 fn exercise_2_an_edge_listener_is_quiet_and_stuck_until_a_newcomer() {
     assert_no_fd_leaks(|| {
         assert_eq!(
-            edge_listener_after_a_failed_accept().unwrap(),
+            listener_after_a_failed_accept(true).unwrap(),
             StuckListener {
                 events_while_stuck: 0,
+                events_after_a_newcomer: 1,
+                accepted_then: 2,
+            }
+        );
+    });
+}
+
+#[test]
+fn exercise_2_a_level_listener_is_reported_by_every_wait_it_spins_on() {
+    assert_no_fd_leaks(|| {
+        assert_eq!(
+            listener_after_a_failed_accept(false).unwrap(),
+            StuckListener {
+                events_while_stuck: 3,
                 events_after_a_newcomer: 1,
                 accepted_then: 2,
             }

@@ -223,11 +223,11 @@ pub fn serve_all_counted(
 /// `select` passes bitmaps of `FD_SETSIZE` bits (1024), so an fd numbered
 /// 1024 or more cannot be put in one: `man 2 select` calls `FD_SET` with
 /// such an fd undefined behaviour (C's macro writes past the end of the
-/// `fd_set`; the libc crate's checks the index and panics). This refuses
-/// such a set with `InvalidInput` before it touches the bitmap. Within the
-/// limit the kernel does what it does for `poll`, asks every fd up to the
-/// highest number whether it is ready, so the cost per fd is of the same
-/// kind, and the program's search is the same too.
+/// `fd_set`; the libc crate's indexes a Rust array, whose bounds check
+/// panics). This refuses such a set with `InvalidInput` before it touches
+/// the bitmap. Within the limit the kernel does what it does for `poll`,
+/// asks every fd up to the highest number whether it is ready, so the cost
+/// per fd is of the same kind, and the program's search is the same too.
 ///
 /// The other half of the question needs no code: the idle fds are never
 /// on the ready list, level- or edge-triggered, so `epoll_wait` does not
