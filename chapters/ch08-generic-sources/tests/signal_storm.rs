@@ -182,11 +182,7 @@ fn produce(writer: OwnedFd, counter: Arc<EventFd>) -> OwnedFd {
 
 /// Waits until `done()`, and panics after `PATIENCE`.
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let give_up = Instant::now() + PATIENCE;
-    while !done() {
-        assert!(Instant::now() < give_up, "gave up waiting until {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
+    signal_storm::wait_until(what, PATIENCE, done);
 }
 
 fn run_delivers_every_message_in_order_and_stops_through_a_signal_storm() {

@@ -6,146 +6,16 @@ use bench::plot::{self, Group, Line, PALETTE};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
+use testkit::svg::Element;
 
-/// One element of an SVG document: its name, its attributes, and the text
-/// directly inside it (trimmed).
-#[derive(Debug)]
-struct Element {
-    name: String,
-    attributes: Vec<(String, String)>,
-    text: String,
-}
-
-impl Element {
-    /// The value of the attribute `name`, if the element has it.
-    fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The attribute `name` as a number; panics if it is missing.
-    fn number(&self, name: &str) -> f64 {
-        let value = self
-            .attribute(name)
-            .unwrap_or_else(|| panic!("{self:?} has no {name}"));
-        value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
-    }
-
-    /// The points of a `polyline`.
-    fn points(&self) -> Vec<(f64, f64)> {
-        let points = self.attribute("points").expect("a polyline has points");
-        points
-            .split_whitespace()
-            .map(|pair| {
-                let (x, y) = pair.split_once(',').expect("points are x,y pairs");
-                (x.parse().unwrap(), y.parse().unwrap())
-            })
-            .collect()
-    }
-}
-
-/// Checks that `svg` is well-formed XML and returns its elements in
-/// document order. The check covers what an SVG of plotters holds: one
-/// root element, every element closed in the order it was opened,
-/// attribute values in double quotes without `<`, and `&` only as the
-/// start of a character reference. It panics on anything else.
+/// The elements of `svg`, checked to be well-formed, each text trimmed:
+/// plotters writes a label on a line of its own.
 fn parse(svg: &str) -> Vec<Element> {
-    let mut elements: Vec<Element> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    let mut roots = 0;
-    let mut rest = svg;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("</") {
-            let (name, after) = after.split_once('>').expect("a closing tag ends with >");
-            let innermost = open
-                .pop()
-                .unwrap_or_else(|| panic!("</{name}> closes nothing"));
-            assert_eq!(
-                elements[innermost].name,
-                name.trim(),
-                "tags closed out of order"
-            );
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('<') {
-            let name_end = after
-                .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-                .expect("a tag ends");
-            let name = &after[..name_end];
-            assert!(
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
-                "bad element name {name:?}"
-            );
-            if open.is_empty() {
-                roots += 1;
-            }
-            let mut element = Element {
-                name: name.to_owned(),
-                attributes: Vec::new(),
-                text: String::new(),
-            };
-            let mut tag = after[name_end..].trim_start();
-            loop {
-                if let Some(after) = tag.strip_prefix("/>") {
-                    elements.push(element);
-                    rest = after;
-                    break;
-                }
-                if let Some(after) = tag.strip_prefix('>') {
-                    open.push(elements.len());
-                    elements.push(element);
-                    rest = after;
-                    break;
-                }
-                let (key, after) = tag
-                    .split_once("=\"")
-                    .expect("an attribute is key=\"value\"");
-                let (value, after) = after
-                    .split_once('"')
-                    .expect("an attribute value ends with \"");
-                assert!(
-                    key.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
-                    "bad attribute name {key:?}"
-                );
-                assert!(!value.contains('<'), "< in the attribute {key}={value:?}");
-                check_references(value);
-                assert!(
-                    element.attribute(key).is_none(),
-                    "attribute {key} given twice"
-                );
-                element.attributes.push((key.to_owned(), value.to_owned()));
-                tag = after.trim_start();
-            }
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
-            check_references(text);
-            match open.last() {
-                Some(&innermost) => elements[innermost].text.push_str(text.trim()),
-                None => assert!(text.trim().is_empty(), "text outside the root: {text:?}"),
-            }
-            rest = &rest[end..];
-        }
+    let mut elements = testkit::svg::parse(svg);
+    for element in &mut elements {
+        element.text = element.text.trim().to_owned();
     }
-    assert!(open.is_empty(), "elements left open");
-    assert_eq!(roots, 1, "an XML document has one root element");
     elements
-}
-
-/// Panics if `text` has an `&` that does not start a character reference.
-fn check_references(text: &str) {
-    for (at, _) in text.match_indices('&') {
-        let reference = text[at + 1..].split(';').next().unwrap_or("");
-        let known = ["amp", "lt", "gt", "quot", "apos"].contains(&reference)
-            || reference
-                .strip_prefix('#')
-                .is_some_and(|code| code.chars().all(|c| c.is_ascii_hexdigit() || c == 'x'));
-        assert!(known && text[at..].contains(';'), "bare & in {text:?}");
-    }
 }
 
 /// The texts of a document, in order.

@@ -8,130 +8,16 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
+use testkit::svg::Element;
 
-/// One element: its name, its attributes, the text directly inside it,
-/// and the index of its parent.
-#[derive(Debug)]
-struct Element {
-    name: String,
-    attributes: Vec<(String, String)>,
-    text: String,
-    parent: Option<usize>,
-}
-
-impl Element {
-    fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// Checks that `svg` is well-formed XML of the kind the generator writes
-/// (no comments, declarations or CDATA) and returns its elements in
-/// document order: one root; every tag closed, in order; attributes
-/// `key="value"`, each once, without `<`; `&` only in a character
-/// reference. Panics on anything else.
+/// The elements of `svg`, in document order; panics unless it is
+/// well-formed XML.
 fn parse(svg: &str) -> Vec<Element> {
-    let mut elements: Vec<Element> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    let mut rest = svg;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("</") {
-            let (name, after) = after.split_once('>').expect("a closing tag ends with >");
-            let innermost = open
-                .pop()
-                .unwrap_or_else(|| panic!("</{name}> closes nothing"));
-            assert_eq!(elements[innermost].name, name, "tags closed out of order");
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('<') {
-            let end = after
-                .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-                .expect("a tag ends");
-            let name = &after[..end];
-            assert!(
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
-                "bad element name {name:?}"
-            );
-            if open.is_empty() {
-                assert!(elements.is_empty(), "a second root element <{name}>");
-            }
-            let mut element = Element {
-                name: name.to_owned(),
-                attributes: Vec::new(),
-                text: String::new(),
-                parent: open.last().copied(),
-            };
-            let mut tag = after[end..].trim_start();
-            loop {
-                if let Some(after) = tag.strip_prefix("/>") {
-                    elements.push(element);
-                    rest = after;
-                    break;
-                }
-                if let Some(after) = tag.strip_prefix('>') {
-                    open.push(elements.len());
-                    elements.push(element);
-                    rest = after;
-                    break;
-                }
-                let (key, after) = tag
-                    .split_once("=\"")
-                    .expect("an attribute is key=\"value\"");
-                let (value, after) = after.split_once('"').expect("a value ends with \"");
-                assert!(
-                    !key.is_empty()
-                        && key
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
-                    "bad attribute name {key:?}"
-                );
-                assert!(!value.contains('<'), "< in {key}={value:?}");
-                check_references(value);
-                assert!(element.attribute(key).is_none(), "{key} given twice");
-                element.attributes.push((key.to_owned(), value.to_owned()));
-                assert!(
-                    after.starts_with(|c: char| c.is_whitespace() || c == '/' || c == '>'),
-                    "no space after {key}={value:?}"
-                );
-                tag = after.trim_start();
-            }
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
-            check_references(text);
-            match open.last() {
-                Some(&innermost) => elements[innermost].text.push_str(text),
-                None => assert!(text.trim().is_empty(), "text outside the root: {text:?}"),
-            }
-            rest = &rest[end..];
-        }
-    }
-    assert!(open.is_empty(), "elements left open");
-    assert!(!elements.is_empty(), "no root element");
-    elements
-}
-
-/// Panics if `text` has an `&` that does not start a character reference.
-fn check_references(text: &str) {
-    for (at, _) in text.match_indices('&') {
-        let name = text[at + 1..].split(';').next().unwrap_or("");
-        let known = ["amp", "lt", "gt", "quot", "apos"].contains(&name)
-            || name.strip_prefix('#').is_some_and(|code| {
-                !code.is_empty() && code.chars().all(|c| c.is_ascii_hexdigit() || c == 'x')
-            });
-        assert!(known && text[at..].contains(';'), "bare & in {text:?}");
-    }
+    testkit::svg::parse(svg)
 }
 
 fn number(element: &Element, name: &str) -> f64 {
-    let value = element
-        .attribute(name)
-        .unwrap_or_else(|| panic!("<{}> has no {name}", element.name));
-    value
-        .parse()
-        .unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
+    element.number(name)
 }
 
 #[test]

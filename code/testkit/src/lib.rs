@@ -21,6 +21,8 @@
 //!   binary's `close` and `epoll_wait` calls.
 //! - [`signal_storm`]: signals sent to one thread as fast as it handles
 //!   them, while a test runs.
+//! - [`svg`]: the elements of an SVG document, checked to be well-formed,
+//!   for the tests of the charts and diagrams.
 //! - [`fd_ledger`]: the fds of objects dropped in every order, each checked
 //!   to close exactly once, when the last object that keeps it goes.
 
@@ -34,6 +36,7 @@ pub mod pipes;
 pub mod rustc;
 pub mod signal_storm;
 pub mod single_thread;
+pub mod svg;
 
 pub use examples::{ExampleRun, assert_example_outputs, run_example};
 pub use fds::{assert_no_fd_leaks, open_fds};

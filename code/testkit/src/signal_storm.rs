@@ -215,3 +215,13 @@ pub fn during<T, R>(
     };
     (result, report)
 }
+
+/// Polls `done` every millisecond until it holds; panics, naming `what`,
+/// after `patience`. A bound against a hang, not a timing assertion.
+pub fn wait_until(what: &str, patience: Duration, done: impl Fn() -> bool) {
+    let give_up = Instant::now() + patience;
+    while !done() {
+        assert!(Instant::now() < give_up, "gave up waiting until {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
